@@ -1,0 +1,1 @@
+"""Conveyor's command line: thin wiring of graph/, loaders/ and queries/."""

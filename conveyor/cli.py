@@ -1,0 +1,43 @@
+"""`conveyor`: the command line."""
+
+from __future__ import annotations
+
+import click
+
+from .commands.db import db
+from .commands.demo import demo
+from .commands.load import load
+from .commands.query import query
+from .commands.routes import routes
+from .context import Settings
+from .errors import USER_ERRORS
+
+
+class ConveyorGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except USER_ERRORS as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=ConveyorGroup)
+@click.option("--db", envvar="CONVEYOR_DB", metavar="PATH|URI",
+              help="Graph location: a file for the embedded FalkorDB store (default ./conveyor.db, or "
+                   "$CONVEYOR_DB), or bolt://, neo4j://, neo4j+s:// for Neo4j (credentials from "
+                   "NEO4J_USER / NEO4J_PASSWORD).")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=None,
+              help="Rows per UNWIND batch (default 5000).")
+@click.version_option(package_name="conveyor")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, batch_size: int | None) -> None:
+    """Trace goods from penal-colony production to foreign buyers, with evidence for every hop."""
+    ctx.obj = Settings(db, batch_size)
+
+
+for command in (db, load, query, routes, demo):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="conveyor")

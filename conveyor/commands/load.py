@@ -1,0 +1,80 @@
+"""`conveyor load hs|colonies|trade FILE`: every load reports read = loaded + rejected."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import click
+
+from loaders.base import Chunk, LoadReport
+from loaders.base import load as run_load
+from loaders.colonies import read_colonies
+from loaders.hs import read_hs
+from loaders.shipments import read_shipments
+from loaders.trade_derived import refresh_trade_derivations
+
+from ..context import row_progress, store_from
+
+_file = click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+_rejects = click.option("--rejects", "rejects_dir", type=click.Path(file_okay=False, path_type=Path),
+                        default=Path("conveyor-rejects"), show_default=True,
+                        help="Folder for the rejects CSV (row, field, value, reason, record).")
+_source = click.option("--source", help="Source name for provenance (default: derived from the file).")
+_json = click.option("--json", "as_json", is_flag=True, help="Print the load report as JSON.")
+
+
+@click.group()
+def load() -> None:
+    """Load a source file into the graph (atomic: a failed load changes nothing)."""
+
+
+def run_loader(ctx: click.Context, chunks: Iterable[Chunk], *, source: str, file: Path, fmt: str,
+               rejects_dir: Path, as_json: bool, retire: bool = True,
+               finish: Callable | None = None) -> LoadReport:
+    with store_from(ctx) as store, row_progress(f"loading {file.name}") as advance:
+        report = run_load(store, chunks, source=source, path=file, fmt=fmt, rejects_dir=rejects_dir,
+                          retire=retire, finish=finish, progress=advance)
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.summary())
+    return report
+
+
+@load.command()
+@_file
+@_rejects
+@_source
+@_json
+@click.pass_context
+def hs(ctx: click.Context, file: Path, rejects_dir: Path, source: str | None, as_json: bool) -> None:
+    """The HS nomenclature (section, hscode, description, parent, level)."""
+    run_loader(ctx, read_hs(file), source=source or "hs", file=file, fmt="hs", rejects_dir=rejects_dir,
+               as_json=as_json)
+
+
+@load.command()
+@_file
+@_rejects
+@_source
+@_json
+@click.pass_context
+def colonies(ctx: click.Context, file: Path, rejects_dir: Path, source: str | None, as_json: bool) -> None:
+    """A colony catalogue: facility, operating enterprise, products, HS codes, cited source."""
+    run_loader(ctx, read_colonies(file), source=source or f"colonies:{file.stem}", file=file,
+               fmt="colonies", rejects_dir=rejects_dir, as_json=as_json)
+
+
+@load.command()
+@_file
+@click.option("--format", "fmt", type=click.Choice(["shipments"]), default="shipments", show_default=True)
+@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
+              help="YAML column mapping (canonical field: source column).")
+@_rejects
+@_source
+@_json
+@click.pass_context
+def trade(ctx: click.Context, file: Path, fmt: str, mapping: Path | None, rejects_dir: Path,
+          source: str | None, as_json: bool) -> None:
+    """Trade records; shipments also keep the derived SUPPLIES edges and roles in step."""
+    run_loader(ctx, read_shipments(file, mapping), source=source or f"{fmt}:{file.stem}", file=file,
+               fmt=fmt, rejects_dir=rejects_dir, as_json=as_json, finish=refresh_trade_derivations)

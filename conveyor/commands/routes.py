@@ -1,0 +1,46 @@
+"""`conveyor routes`: time-respecting relabeling routes from colony production to target markets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from queries.export import HOP_COLUMNS, route_rows, routes_json, write_csv
+from queries.routes import find_routes
+
+from ..context import store_from
+from ..render import routes_text
+from .query import render
+
+
+@click.command()
+@click.option("--from-colony", "colony", default="all", show_default=True, help="Colony id, or 'all'.")
+@click.option("--to-country", "countries", default="", help="Target countries, e.g. DE,PL (default: any "
+              "country other than the colony's).")
+@click.option("--window-days", type=click.IntRange(1, 3650), default=180, show_default=True,
+              help="Longest time between a hop and the next.")
+@click.option("--max-hops", type=click.IntRange(1, 10), default=4, show_default=True)
+@click.option("--max-routes", type=click.IntRange(1, 1_000_000), default=1000, show_default=True)
+@click.option("--include-supernodes", is_flag=True, help="Traverse companies flagged as supernodes.")
+@click.option("--format", "fmt", type=click.Choice(["text", "table", "csv", "json"]), default="text",
+              show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the hops as CSV.")
+@click.pass_context
+def routes(ctx: click.Context, colony: str, countries: str, window_days: int, max_hops: int,
+           max_routes: int, include_supernodes: bool, fmt: str, out: Path | None) -> None:
+    """Routes from colony production to buyers abroad, with the shipment rows behind every hop."""
+    targets = [c.strip().upper() for c in countries.split(",") if c.strip()]
+    with store_from(ctx) as store:
+        search = find_routes(store, colony=colony, to_countries=targets or None, window_days=window_days,
+                             max_hops=max_hops, max_routes=max_routes, include_supernodes=include_supernodes)
+    if out:
+        write_csv(route_rows(search.routes), out, HOP_COLUMNS)
+    if fmt == "text":
+        click.echo(routes_text(search))
+    elif fmt == "json":
+        click.echo(routes_json(search.routes))
+    else:
+        click.echo(render(route_rows(search.routes), fmt))
+    for text in search.limits_hit:
+        click.echo(f"limit: {text}", err=True)

@@ -1,0 +1,1 @@
+"""Conveyor's graph model and stores. Imports nothing else of Conveyor's."""

@@ -1,0 +1,203 @@
+"""The graph model, declared once. Every label, relationship type and property name that reaches a
+store comes from here; input data only ever supplies values.
+
+Provenance is the same on every node and relationship (see PROVENANCE): which sources asserted it,
+which records, when it was first and last seen, and the run of each source that last asserted it, so
+a reload of one source can retire only what that source no longer says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PROVENANCE: tuple[str, ...] = ("sources", "source_runs", "record_ids", "first_seen", "last_seen")
+
+
+@dataclass(frozen=True)
+class NodeType:
+    label: str
+    key: str
+    properties: tuple[str, ...]
+    description: str
+    indexed: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+
+    @property
+    def all_properties(self) -> tuple[str, ...]:
+        return (self.key, *self.properties, *PROVENANCE)
+
+
+@dataclass(frozen=True)
+class RelType:
+    type: str
+    endpoints: tuple[tuple[str, str], ...]
+    properties: tuple[str, ...]
+    description: str
+    # A keyed relationship may exist several times between the same pair (one per record, say);
+    # an unkeyed one exists once per pair and is merged.
+    key: str | None = None
+
+    @property
+    def all_properties(self) -> tuple[str, ...]:
+        own = (self.key,) if self.key else ()
+        return (*own, *self.properties, *PROVENANCE)
+
+
+COMPANY_ROLES: tuple[str, ...] = ("Producer", "Dealer", "Intermediary", "Buyer")
+
+_ENTITY_PROPS = ("name", "name_norm", "aliases", "country", "synthetic", "supernode", "merged_into")
+
+NODES: dict[str, NodeType] = {
+    n.label: n
+    for n in (
+        NodeType(
+            "Colony", "id",
+            ("name", "name_local", "city", "region", "country", "operator_enterprise", "products",
+             "hs_codes", "source_url", "source_title", "source_date", "synthetic"),
+            "A penal facility whose production is documented in a cited source.",
+            indexed=("name",),
+        ),
+        NodeType(
+            "Company", "id",
+            (*_ENTITY_PROPS, "legal_form", "jurisdiction", "registration_number", "lei", "unp", "inn",
+             "ogrn", "imo", "incorporation_date", "dissolution_date", "status", "address", "schema"),
+            "A legal entity: producer, dealer, intermediary or buyer (role labels).",
+            indexed=("name_norm", "lei", "unp", "inn", "ogrn", "registration_number", "country"),
+            roles=COMPANY_ROLES,
+        ),
+        NodeType(
+            "Person", "id",
+            (*_ENTITY_PROPS, "birth_date", "nationality", "position"),
+            "A natural person: owner, director, sanctioned individual.",
+            indexed=("name_norm",),
+        ),
+        NodeType(
+            "Product", "hs_code",
+            ("description", "level", "section", "parent"),
+            "An HS nomenclature code (chapter, heading or subheading).",
+            indexed=("level",),
+        ),
+        NodeType(
+            "Shipment", "id",
+            ("date", "hs_code", "hs6", "description", "quantity", "unit", "weight_kg", "value", "currency",
+             "origin_country", "exporter_country", "importer_country", "port_lading", "port_unlading",
+             "place_of_receipt", "source_file", "source_row", "synthetic"),
+            "One trade record (customs declaration line or bill of lading).",
+            indexed=("date", "hs_code", "hs6"),
+        ),
+        NodeType(
+            "TradeFlow", "id",
+            ("source_kind", "reporter", "partner", "partner2", "flow", "hs_code", "period", "value",
+             "quantity", "net_weight_kg", "source_file", "source_row"),
+            "One aggregate flow (UN Comtrade, Eurostat Comext): country pair, code, period.",
+            indexed=("hs_code", "reporter", "partner", "period"),
+        ),
+        NodeType(
+            "Address", "id",
+            ("full", "country", "supernode"),
+            "A registered or declared address.",
+            indexed=("full",),
+        ),
+        NodeType("Country", "code", ("name",), "An ISO 3166-1 alpha-2 country."),
+        NodeType(
+            "Sanction", "id",
+            ("program", "authority", "listed", "end_date", "reason", "source_url"),
+            "A sanctions designation.",
+        ),
+        NodeType(
+            "Source", "name",
+            ("path", "format", "loaded_at", "run", "read", "loaded", "rejected"),
+            "A loaded dataset and what its last load did.",
+        ),
+    )
+}
+
+_PARTY = ("Company", "Person")
+
+RELATIONSHIPS: dict[str, RelType] = {
+    r.type: r
+    for r in (
+        RelType("OPERATES", (("Colony", "Company"),), ("source_url",),
+                "The colony's production is run by this enterprise."),
+        RelType("MAKES", (("Colony", "Product"), ("Company", "Product")), ("source_url",),
+                "Documented production of goods under an HS code."),
+        RelType("SHIPPED", (("Company", "Shipment"),), ("role",), "Exporter / shipper of a shipment."),
+        RelType("CONSIGNED_TO", (("Shipment", "Company"),), ("role",), "Importer / consignee of a shipment."),
+        RelType("NOTIFY", (("Shipment", "Company"),), (), "Notify party of a shipment."),
+        RelType("OF", (("Shipment", "Product"), ("TradeFlow", "Product")), (), "The goods' HS code."),
+        RelType(
+            "SUPPLIES", (("Company", "Company"),),
+            ("hs_codes", "first", "last", "shipments", "value"),
+            "Derived from shipments: seller supplies buyer (kept in step with every shipment load).",
+        ),
+        RelType(
+            "OWNS", tuple((p, "Company") for p in _PARTY),
+            ("share", "share_min", "share_max", "start", "end", "direct", "kind", "status"),
+            "Ownership or control interest.", key="record",
+        ),
+        RelType(
+            "CONSOLIDATED_BY", (("Company", "Company"),),
+            ("kind", "start", "end", "status"),
+            "GLEIF level 2: accounting consolidation (direct or ultimate parent), not ownership.",
+            key="record",
+        ),
+        RelType("DIRECTS", tuple((p, "Company") for p in _PARTY), ("role", "start", "end"),
+                "Director, officer or manager.", key="record"),
+        RelType("REGISTERED_AT", tuple((p, "Address") for p in (*_PARTY, "Colony")), (),
+                "Registered or declared address."),
+        RelType("IN", tuple((n, "Country") for n in ("Company", "Person", "Address", "Colony")), (),
+                "Country of registration or location."),
+        RelType("SANCTIONED", tuple((n, "Sanction") for n in (*_PARTY, "Colony")),
+                ("program", "authority", "listed"), "Subject of a sanctions designation."),
+        RelType("ASSOCIATE", (("Person", "Person"), ("Person", "Company"), ("Company", "Company")),
+                ("kind", "start", "end"), "Family, associate or other declared link.", key="record"),
+        RelType(
+            "SAME_AS", (("Company", "Company"), ("Person", "Person")),
+            ("score", "method", "reasons", "judgement"),
+            "Entity-resolution candidate or accepted merge, with its evidence.",
+        ),
+        RelType("CHILD_OF", (("Product", "Product"),), (), "HS tree: subheading -> heading -> chapter."),
+    )
+}
+
+LABELS: tuple[str, ...] = (*NODES, *COMPANY_ROLES)
+
+
+class SchemaError(ValueError):
+    """A label, type or property that the schema does not declare."""
+
+
+def node_type(label: str) -> NodeType:
+    try:
+        return NODES[label]
+    except KeyError:
+        raise SchemaError(f"unknown node label {label!r}; the schema declares {sorted(NODES)}") from None
+
+
+def rel_type(name: str) -> RelType:
+    try:
+        return RELATIONSHIPS[name]
+    except KeyError:
+        raise SchemaError(
+            f"unknown relationship type {name!r}; the schema declares {sorted(RELATIONSHIPS)}"
+        ) from None
+
+
+def check_endpoints(rel: RelType, start: str, end: str) -> None:
+    if (start, end) not in rel.endpoints:
+        raise SchemaError(f"{rel.type} does not connect {start} -> {end}; allowed: {list(rel.endpoints)}")
+
+
+def check_properties(allowed: tuple[str, ...], names: set[str], where: str) -> None:
+    unknown = names - set(allowed)
+    if unknown:
+        raise SchemaError(f"{where}: properties {sorted(unknown)} are not in the schema")
+
+
+def property_keys() -> tuple[str, ...]:
+    keys: set[str] = set()
+    for n in NODES.values():
+        keys.update(n.all_properties)
+    for r in RELATIONSHIPS.values():
+        keys.update(r.all_properties)
+    return tuple(sorted(keys))

@@ -1,0 +1,179 @@
+"""The one interface every store implements, and the work they share (batched upserts)."""
+
+from __future__ import annotations
+
+import contextlib
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+import networkx as nx
+
+from .. import cypher
+from ..schema import NODES, check_endpoints, check_properties, node_type, rel_type
+from ..values import Node, Path, Relationship
+
+Row = dict[str, Any]
+QueryHook = Callable[[str, dict[str, Any]], None]
+
+DEFAULT_BATCH_SIZE = 5000
+
+
+class StoreError(RuntimeError):
+    """The store refused or failed a request; the message says which and why."""
+
+
+class GraphStore(ABC):
+    """A property graph that speaks openCypher.
+
+    Implementations convert results to plain values (graph.values), so callers never see a driver's
+    types. `query_hooks` see every Cypher string sent, with its parameters: the tests use this to lint
+    everything that actually reached a store.
+    """
+
+    kind: str = "abstract"
+    query_hooks: list[QueryHook] = []
+
+    def __init__(self, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+        self.batch_size = batch_size
+
+    # -- what each store provides -------------------------------------------------------------
+    @abstractmethod
+    def _execute(self, cypher_text: str, params: dict[str, Any]) -> list[Row]:
+        """Run one statement and return rows of plain values."""
+
+    @abstractmethod
+    def ensure_schema(self) -> None:
+        """Create the indexes and uniqueness rules the schema declares (idempotent)."""
+
+    @abstractmethod
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Everything written inside either all lands or none does (also on Ctrl-C)."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @property
+    @abstractmethod
+    def location(self) -> str:
+        """Where the graph lives, safe to print (no credentials)."""
+
+    # -- shared behaviour ---------------------------------------------------------------------
+    def run(self, cypher_text: str, params: dict[str, Any] | None = None) -> list[Row]:
+        params = params or {}
+        for hook in GraphStore.query_hooks:
+            hook(cypher_text, params)
+        return self._execute(cypher_text, params)
+
+    def upsert_nodes(
+        self, label: str, rows: Sequence[Row], provenance: dict[str, Any], roles: tuple[str, ...] = ()
+    ) -> int:
+        """rows: {"key": ..., "props": {...}, "record_id": ...}. Returns nodes written."""
+        nt = node_type(label)
+        statement = cypher.upsert_nodes_cypher(label, roles)
+        for row in rows:
+            check_properties(nt.properties, set(row["props"]), f"{label} upsert")
+        return self._write_batches(statement, rows, provenance)
+
+    def upsert_relationships(
+        self, rel: str, start: str, end: str, rows: Sequence[Row], provenance: dict[str, Any]
+    ) -> int:
+        """rows: {"start": key, "end": key, "rel_key": ..., "props": {...}, "record_id": ...}."""
+        rt = rel_type(rel)
+        check_endpoints(rt, start, end)
+        statement = cypher.upsert_relationships_cypher(rel, start, end)
+        for row in rows:
+            check_properties(rt.properties, set(row["props"]), f"{rel} upsert")
+        return self._write_batches(statement, rows, provenance)
+
+    def missing_endpoints(self, start: str, end: str, pairs: Sequence[tuple[Any, Any]]) -> dict[int, str]:
+        """Positions in `pairs` whose start or end node is absent, with which one."""
+        statement = cypher.missing_endpoints_cypher(start, end)
+        missing: dict[int, str] = {}
+        for offset in range(0, len(pairs), self.batch_size):
+            chunk = [
+                {"i": offset + i, "start": s, "end": e}
+                for i, (s, e) in enumerate(pairs[offset : offset + self.batch_size])
+            ]
+            for row in self.run(statement, {"rows": chunk}):
+                which = [name for name, flag in ((start, row["start_missing"]), (end, row["end_missing"]))
+                         if flag]
+                missing[row["i"]] = " and ".join(which)
+        return missing
+
+    def retire(self, provenance: dict[str, Any]) -> int:
+        """Remove what one source asserted in earlier runs but not in the current one."""
+        deleted = 0
+        for rel in _relationship_types():
+            deleted += self.run(cypher.retire_relationships_cypher(rel), {"prov": provenance})[0]["deleted"]
+        for label in NODES:
+            deleted += self.run(cypher.retire_nodes_cypher(label), {"prov": provenance})[0]["deleted"]
+        return deleted
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        labels = {r["label"]: r["count"] for r in self.run(cypher.COUNT_LABELS)}
+        types = {r["type"]: r["count"] for r in self.run(cypher.COUNT_TYPES)}
+        return {"nodes": labels, "relationships": types}
+
+    def clear(self) -> int:
+        deleted = 0
+        while True:
+            n = self.run(cypher.DELETE_BATCH, {"limit": self.batch_size})[0]["deleted"]
+            deleted += n
+            if n == 0:
+                return deleted
+
+    def to_networkx(self, cypher_text: str, params: dict[str, Any] | None = None) -> nx.MultiDiGraph:
+        """Every node, relationship and path in the result, as a MultiDiGraph keyed by schema keys."""
+        graph = nx.MultiDiGraph()
+        for row in self.run(cypher_text, params):
+            for value in row.values():
+                add_to_networkx(graph, value)
+        return graph
+
+    def _write_batches(self, statement: str, rows: Sequence[Row], provenance: dict[str, Any]) -> int:
+        written = 0
+        for offset in range(0, len(rows), self.batch_size):
+            batch = [_without_nulls(r) for r in rows[offset : offset + self.batch_size]]
+            result = self.run(statement, {"rows": batch, "prov": provenance})
+            written += result[0]["written"] if result else 0
+        return written
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _relationship_types() -> Iterable[str]:
+    from ..schema import RELATIONSHIPS
+
+    return RELATIONSHIPS
+
+
+def _without_nulls(row: Row) -> Row:
+    # Neither store keeps a null property; sending one would erase what another source set.
+    props = {k: v for k, v in row.get("props", {}).items() if v is not None and v != ""}
+    return {**row, "props": props, "record_id": row.get("record_id")}
+
+
+def add_to_networkx(graph: nx.MultiDiGraph, value: Any) -> None:
+    if isinstance(value, Node):
+        graph.add_node(value.key, labels=list(value.labels), **_flat(value.properties))
+    elif isinstance(value, Relationship):
+        graph.add_edge(value.start, value.end, key=None, type=value.type, **_flat(value.properties))
+    elif isinstance(value, Path):
+        for node in value.nodes:
+            add_to_networkx(graph, node)
+        for rel in value.relationships:
+            add_to_networkx(graph, rel)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            add_to_networkx(graph, item)
+
+
+def _flat(props: dict[str, Any]) -> dict[str, Any]:
+    # GEXF/GraphML writers want scalars; lists become "a; b".
+    return {k: "; ".join(map(str, v)) if isinstance(v, list) else v for k, v in props.items()}

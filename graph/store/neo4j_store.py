@@ -1,0 +1,144 @@
+"""Neo4j over Bolt with the official driver: managed write transactions with retries, or one explicit
+transaction for a whole load (atomic)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from ..schema import NODES
+from ..values import Node, Path, Relationship, node_key
+from .base import DEFAULT_BATCH_SIZE, GraphStore, Row, StoreError
+
+_WRITE = re.compile(r"\b(CREATE|MERGE|SET|DELETE|REMOVE|DROP)\b", re.IGNORECASE)
+
+
+def redact(uri: str) -> str:
+    """The URI without any user:password@ part, fit for messages and logs."""
+    return re.sub(r"//[^@/]*@", "//", uri)
+
+
+def schema_statements() -> list[str]:
+    """Neo4j DDL for the schema: one uniqueness constraint per key, one index per indexed property."""
+    statements = []
+    for nt in NODES.values():
+        statements.append(
+            f"CREATE CONSTRAINT {nt.label.lower()}_{nt.key}_unique IF NOT EXISTS "
+            f"FOR (n:{nt.label}) REQUIRE n.{nt.key} IS UNIQUE"
+        )
+        for prop in nt.indexed:
+            statements.append(
+                f"CREATE INDEX {nt.label.lower()}_{prop} IF NOT EXISTS FOR (n:{nt.label}) ON (n.{prop})"
+            )
+    return statements
+
+
+class Neo4jStore(GraphStore):
+    kind = "neo4j"
+
+    def __init__(
+        self,
+        uri: str,
+        user: str | None = None,
+        password: str | None = None,
+        database: str | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> None:
+        super().__init__(batch_size)
+        import neo4j
+
+        self._uri = uri
+        user = user if user is not None else os.environ.get("NEO4J_USER", "neo4j")
+        password = password if password is not None else os.environ.get("NEO4J_PASSWORD")
+        if password is None:
+            raise StoreError(
+                f"no password for {redact(uri)}: set NEO4J_PASSWORD (and NEO4J_USER) in the environment"
+            )
+        self._database = database or os.environ.get("NEO4J_DATABASE") or None
+        try:
+            self._driver = neo4j.GraphDatabase.driver(uri, auth=(user, password))
+            self._driver.verify_connectivity()
+        except Exception as exc:  # the driver's message never carries the password
+            raise StoreError(f"cannot connect to Neo4j at {redact(uri)}: {exc}") from exc
+        self._tx: Any = None
+
+    @property
+    def location(self) -> str:
+        return redact(self._uri)
+
+    def _execute(self, cypher_text: str, params: dict[str, Any]) -> list[Row]:
+        import neo4j
+
+        def work(tx: Any) -> list[Row]:
+            result = tx.run(cypher_text, params)
+            return [{k: _plain(v) for k, v in record.items()} for record in result]
+
+        try:
+            if self._tx is not None:
+                return work(self._tx)
+            with self._driver.session(database=self._database) as session:
+                if _WRITE.search(cypher_text):
+                    return session.execute_write(work)  # retried by the driver on transient errors
+                return session.execute_read(work)
+        except neo4j.exceptions.Neo4jError as exc:
+            raise StoreError(f"Neo4j: {exc.code}: {exc.message}") from exc
+
+    def ensure_schema(self) -> None:
+        for statement in schema_statements():
+            self.run(statement)
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[None]:
+        if self._tx is not None:  # nested: the outer transaction decides
+            yield
+            return
+        session = self._driver.session(database=self._database)
+        self._tx = session.begin_transaction()
+        try:
+            yield
+        except BaseException:
+            self._tx.rollback()
+            raise
+        else:
+            self._tx.commit()
+        finally:
+            self._tx = None
+            session.close()
+
+    def close(self) -> None:
+        driver = getattr(self, "_driver", None)
+        if driver is not None:
+            driver.close()
+            self._driver = None
+
+
+def _plain(value: Any) -> Any:
+    import neo4j.graph
+    import neo4j.time
+
+    if isinstance(value, neo4j.graph.Node):
+        return _node(value)
+    if isinstance(value, neo4j.graph.Relationship):
+        return _relationship(value)
+    if isinstance(value, neo4j.graph.Path):
+        return Path(tuple(_node(n) for n in value.nodes), tuple(_relationship(r) for r in value.relationships))
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, neo4j.time.Date | neo4j.time.DateTime):
+        return value.to_native()
+    return value
+
+
+def _node(n: Any) -> Node:
+    labels = tuple(sorted(n.labels))
+    props = dict(n.items())
+    return Node(node_key(labels, props, n.element_id), labels, props)
+
+
+def _relationship(r: Any) -> Relationship:
+    return Relationship(r.type, _node(r.start_node).key, _node(r.end_node).key, dict(r.items()))

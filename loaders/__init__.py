@@ -1,0 +1,1 @@
+"""Loaders: read -> normalise -> load, one module per source format. Depends on graph/ only."""

@@ -1,0 +1,201 @@
+"""What every loader shares: chunks of schema-checked upserts, rejects, provenance and the load report.
+
+A loader turns a file into a stream of Chunks (bounded memory); `load` writes them inside one atomic
+store operation, so a load that fails or is interrupted leaves the graph as it was before it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graph.store.base import GraphStore
+
+
+class SourceError(ValueError):
+    """A file that cannot be loaded at all: names the file, the row and the field."""
+
+    def __init__(self, path: str | Path, message: str, row: int | None = None, field: str | None = None):
+        where = str(path)
+        if row is not None:
+            where += f", row {row}"
+        if field is not None:
+            where += f", field {field!r}"
+        super().__init__(f"{where}: {message}")
+        self.path, self.row, self.field = str(path), row, field
+
+
+@dataclass(frozen=True)
+class Reject:
+    row: int
+    field: str
+    value: Any
+    reason: str
+    record: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class NodeBatch:
+    label: str
+    rows: list[dict[str, Any]]
+    roles: tuple[str, ...] = ()
+
+
+@dataclass
+class RelBatch:
+    type: str
+    start: str
+    end: str
+    rows: list[dict[str, Any]]  # each may carry "row": the source row it came from, for rejects
+
+
+@dataclass
+class Chunk:
+    read: int = 0
+    nodes: list[NodeBatch] = field(default_factory=list)
+    relationships: list[RelBatch] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+
+
+@dataclass
+class LoadReport:
+    source: str
+    path: str
+    read: int = 0
+    rejected: int = 0
+    nodes_written: int = 0
+    relationships_written: int = 0
+    retired: int = 0
+    seconds: float = 0.0
+    rejects_path: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def loaded(self) -> int:
+        return self.read - self.rejected
+
+    def summary(self) -> str:
+        text = (
+            f"{self.source}: read {self.read:,} = loaded {self.loaded:,} + rejected {self.rejected:,}"
+            f" ({self.nodes_written:,} nodes, {self.relationships_written:,} relationships written"
+            f"{f', {self.retired:,} retired' if self.retired else ''}, {self.seconds:.1f}s)"
+        )
+        if self.rejects_path:
+            text += f"\n  rejects with reasons: {self.rejects_path}"
+        return "\n".join([text, *(f"  {note}" for note in self.notes)])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source, "path": self.path, "read": self.read, "loaded": self.loaded,
+            "rejected": self.rejected, "nodes_written": self.nodes_written,
+            "relationships_written": self.relationships_written, "retired": self.retired,
+            "rejects_path": self.rejects_path,
+        }
+
+
+def provenance(source: str, path: str | Path, seen: dt.date | None = None) -> dict[str, Any]:
+    """The same file gives the same run tag, so a reload changes nothing; a new version retires."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return {
+        "source": source,
+        "source_prefix": f"{source}@",
+        "run": f"{source}@{digest.hexdigest()[:16]}",
+        "seen": (seen or dt.date.today()).isoformat(),
+    }
+
+
+Finisher = Callable[[GraphStore], Iterable[str]]
+
+
+def load(
+    store: GraphStore,
+    chunks: Iterable[Chunk],
+    *,
+    source: str,
+    path: str | Path,
+    fmt: str,
+    rejects_dir: str | Path = "conveyor-rejects",
+    retire: bool = True,
+    finish: Finisher | None = None,
+    seen: dt.date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> LoadReport:
+    """Write every chunk atomically, then retire what this source no longer asserts (if asked)."""
+    started = time.monotonic()
+    prov = provenance(source, path, seen)
+    report = LoadReport(source=source, path=str(path))
+    rejects: list[Reject] = []
+    store.ensure_schema()
+    with store.atomic():
+        for chunk in chunks:
+            report.read += chunk.read
+            rejects.extend(chunk.rejects)
+            for nb in chunk.nodes:
+                report.nodes_written += store.upsert_nodes(nb.label, nb.rows, prov, nb.roles)
+            for rb in chunk.relationships:
+                rows = _drop_missing_endpoints(store, rb, rejects)
+                report.relationships_written += store.upsert_relationships(rb.type, rb.start, rb.end, rows, prov)
+            if progress:
+                progress(chunk.read)
+        if finish:
+            report.notes.extend(finish(store))
+        if retire:
+            report.retired = store.retire(prov)
+        report.rejected = len({r.row for r in rejects})
+        store.upsert_nodes("Source", [{"key": source, "props": {
+            "path": Path(path).name, "format": fmt, "loaded_at": prov["seen"], "run": prov["run"],
+            "read": report.read, "loaded": report.loaded, "rejected": report.rejected,
+        }}], prov)
+    if rejects:
+        report.rejects_path = str(write_rejects(rejects, Path(rejects_dir), Path(path)))
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _drop_missing_endpoints(store: GraphStore, rb: RelBatch, rejects: list[Reject]) -> list[dict[str, Any]]:
+    missing = store.missing_endpoints(rb.start, rb.end, [(r["start"], r["end"]) for r in rb.rows])
+    if not missing:
+        return rb.rows
+    for i, which in missing.items():
+        row = rb.rows[i]
+        if "row" in row:
+            rejects.append(Reject(row["row"], rb.type, f"{row['start']} -> {row['end']}",
+                                  f"{rb.type} not loaded: no {which} node with that key"))
+    return [r for i, r in enumerate(rb.rows) if i not in missing]
+
+
+def write_rejects(rejects: list[Reject], folder: Path, source_path: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{source_path.name}.rejects.csv"
+    tmp = target.with_suffix(".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["row", "field", "value", "reason", "record"])
+        for r in sorted(rejects, key=lambda r: r.row):
+            writer.writerow([r.row, r.field, r.value, r.reason, _record_text(r.record)])
+    tmp.replace(target)  # never a half-written rejects file
+    return target
+
+
+def _record_text(record: dict[str, Any]) -> str:
+    return "; ".join(f"{k}={v}" for k, v in record.items() if v not in (None, ""))
+
+
+def chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,84 @@
+"""A colony catalogue: facility, the enterprise running its production, products and HS codes, each
+row with the published source of its facts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from .base import Chunk, NodeBatch, Reject, RelBatch
+from .csvfile import read_csv_chunks
+from .names import normalise_country
+from .records import company_row, country_row, product_stub
+
+REQUIRED = ("colony_id", "name", "country", "source_url")
+OPTIONAL = ("name_local", "city", "region", "operator_enterprise", "operator_id", "products", "hs_codes",
+            "source_title", "source_date", "synthetic")
+_HS = re.compile(r"^\d{2}(\d{2}){0,2}$")
+
+
+def read_colonies(path: str | Path) -> Iterator[Chunk]:
+    for frame in read_csv_chunks(path, REQUIRED):
+        chunk = Chunk(read=len(frame))
+        colonies, companies, countries, products = [], [], {}, {}
+        operates, makes, located = [], [], []
+        for rec in frame.to_dict("records"):
+            row = rec.pop("_row")
+            get = _getter(rec)
+            problem = _check(get)
+            if problem:
+                chunk.rejects.append(Reject(row, problem[0], get(problem[0]), problem[1], rec))
+                continue
+            colony_id, country = get("colony_id"), normalise_country(get("country"))
+            codes = [c.replace(".", "").strip() for c in get("hs_codes").split(";") if c.strip()]
+            synthetic = get("synthetic").lower() in ("true", "1", "yes")
+            colonies.append({"key": colony_id, "record_id": f"{Path(path).name}:{row}", "props": {
+                "name": get("name"), "name_local": get("name_local"), "city": get("city"),
+                "region": get("region"), "country": country,
+                "operator_enterprise": get("operator_enterprise"),
+                "products": [p.strip() for p in get("products").split(";") if p.strip()],
+                "hs_codes": codes, "source_url": get("source_url"), "source_title": get("source_title"),
+                "source_date": get("source_date"), "synthetic": synthetic,
+            }})
+            countries[country] = country_row(country)
+            located.append({"start": colony_id, "end": country, "props": {}, "row": row})
+            if get("operator_enterprise"):
+                company = company_row(get("operator_enterprise"), country, key=get("operator_id") or None,
+                                      synthetic=synthetic)
+                companies.append(company)
+                operates.append({"start": colony_id, "end": company["key"], "row": row,
+                                 "props": {"source_url": get("source_url")}})
+            for code in codes:
+                products[code] = product_stub(code)
+                makes.append({"start": colony_id, "end": code, "row": row,
+                              "props": {"source_url": get("source_url")}})
+        chunk.nodes += [
+            NodeBatch("Country", list(countries.values())),
+            NodeBatch("Colony", colonies),
+            NodeBatch("Company", companies, roles=("Producer",)),
+            NodeBatch("Product", list(products.values())),
+        ]
+        chunk.relationships += [
+            RelBatch("IN", "Colony", "Country", located),
+            RelBatch("OPERATES", "Colony", "Company", operates),
+            RelBatch("MAKES", "Colony", "Product", makes),
+        ]
+        yield chunk
+
+
+def _getter(rec: dict) -> Callable[[str], str]:
+    return lambda name: (rec.get(name) or "").strip()
+
+
+def _check(get: Callable[[str], str]) -> tuple[str, str] | None:
+    for name in REQUIRED:
+        if not get(name):
+            return name, f"{name} is required (every colony fact must cite its published source)"
+    if normalise_country(get("country")) is None:
+        return "country", "not an ISO 3166 country code or name"
+    for code in get("hs_codes").split(";"):
+        code = code.replace(".", "").strip()
+        if code and not _HS.match(code):
+            return "hs_codes", f"{code!r} is not a 2, 4 or 6 digit HS code"
+    return None

@@ -1,0 +1,47 @@
+"""Names, countries and identifiers normalised with the field's libraries (rigour, fingerprints,
+pycountry), so the same company spelled differently in two files gets the same key."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import fingerprints
+import pycountry
+from rigour.names import remove_org_types
+
+# Belarusian and Russian state-enterprise forms that rigour's list does not carry (ISO 20275 ELF
+# codes for BY, e.g. 9X63 "унитарное предприятие").
+_EXTRA_FORMS = re.compile(
+    r"\b(рупп|руп|куп|чуп|уп|чтуп|иооо|зао|оао|пао|ао|ип|rupp|rup|kup|chup|up|chtup|iooo|zao|oao|pao)\b"
+)
+
+
+@functools.lru_cache(maxsize=200_000)
+def normalise_name(name: str | None) -> str:
+    """Legal form, punctuation, case, word order and script removed: 'ООО «Лесная Мебель»' and
+    'Lesnaya Mebel LLC' both give 'lesnaa mebel' / 'lesnaya mebel' (transliteration differs by
+    source; fuzzy matching in resolution bridges that)."""
+    if not name:
+        return ""
+    stripped = remove_org_types(name.casefold())
+    stripped = _EXTRA_FORMS.sub(" ", stripped)
+    return fingerprints.generate(stripped) or fingerprints.generate(name) or ""
+
+
+@functools.lru_cache(maxsize=4096)
+def normalise_country(value: str | None) -> str | None:
+    """ISO 3166-1 alpha-2 from a code (BY, BLR) or a name (Belarus); None if it is not a country."""
+    if not value or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        return pycountry.countries.lookup(text).alpha_2
+    except LookupError:  # no fuzzy guess: 'xx' must not become Malta
+        return None
+
+
+def company_key(name: str, country: str | None) -> str:
+    """A stable key for a company known only by name and country (no registry identifier)."""
+    slug = normalise_name(name).replace(" ", "-")
+    return f"co:{(country or 'xx').lower()}:{slug}"

@@ -1,0 +1,73 @@
+"""Field parsers that either return a clean value or raise FieldProblem with the reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from .names import normalise_country
+
+
+class FieldProblem(ValueError):
+    pass
+
+
+# Unambiguous day-first and ISO forms; a source with month-first dates says so in its mapping.
+DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%Y%m%d", "%d/%m/%Y", "%Y/%m/%d")
+_TIME_PART = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def parse_date(text: str, formats: tuple[str, ...] = DATE_FORMATS) -> str:
+    text = text.strip()
+    if not text:
+        raise FieldProblem("date is missing")
+    with_time = _TIME_PART.match(text)
+    if with_time:
+        text = with_time.group(1)
+    for fmt in formats:
+        try:
+            return dt.datetime.strptime(text, fmt).date().isoformat()
+        except ValueError:
+            continue
+    raise FieldProblem(f"{text!r} is not a date in any of {list(formats)}")
+
+
+_HS_CLEAN = re.compile(r"[\s.\-]")
+
+
+def parse_hs(text: str) -> str:
+    """'9403.60.10', '9403 60', '940360' -> digits; 2 to 10 of them, as customs codes have."""
+    code = _HS_CLEAN.sub("", text or "")
+    if not code:
+        raise FieldProblem("HS code is missing")
+    if not code.isdigit() or not 2 <= len(code) <= 10:
+        raise FieldProblem(f"{text!r} is not an HS code of 2 to 10 digits")
+    if len(code) % 2:  # a leading zero lost by a spreadsheet: '94036' is not a real code
+        raise FieldProblem(f"{text!r} has an odd number of digits (a lost leading zero?)")
+    return code
+
+
+def parse_amount(text: str, what: str, allow_zero: bool = True) -> float | None:
+    text = (text or "").strip().replace(" ", "").replace("\u00a0", "")
+    if not text:
+        return None
+    if "," in text and "." not in text:
+        text = text.replace(",", ".")  # decimal comma
+    else:
+        text = text.replace(",", "")  # thousands separator
+    try:
+        value = float(text)
+    except ValueError:
+        raise FieldProblem(f"{what} {text!r} is not a number") from None
+    if value < 0 or (value == 0 and not allow_zero):
+        raise FieldProblem(f"{what} must be positive, got {value:g}")
+    return value
+
+
+def parse_country(text: str, what: str) -> str | None:
+    if not (text or "").strip():
+        return None
+    code = normalise_country(text)
+    if code is None:
+        raise FieldProblem(f"{what} {text!r} is not an ISO 3166 country")
+    return code

@@ -1,0 +1,1 @@
+"""Saved queries, the route engine and exports. Depends on graph/ only."""

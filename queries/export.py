@@ -1,0 +1,116 @@
+"""Routes and subgraphs out of Conveyor: CSV (one row per hop), JSON, GEXF and an interactive HTML
+network (pyvis). Every name that came from a data file is HTML-escaped before it reaches the page."""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from .routes import Route
+
+HOP_COLUMNS = (
+    "route", "score", "synthetic", "colony", "colony_name", "hop", "seller", "seller_name", "seller_country",
+    "buyer", "buyer_name", "buyer_country", "date", "hs_code", "code_switch", "origin_country", "value",
+    "shipment_id", "source_file", "source_row", "evidence_shipments", "reasons",
+)
+
+
+def route_rows(routes: Sequence[Route]) -> list[dict[str, Any]]:
+    rows = []
+    for n, route in enumerate(routes, start=1):
+        for i, hop in enumerate(route.hops, start=1):
+            s = hop.shipment
+            rows.append({
+                "route": n, "score": route.score, "synthetic": route.synthetic, "colony": route.colony,
+                "colony_name": route.colony_name, "hop": i,
+                "seller": hop.seller["id"], "seller_name": hop.seller["name"],
+                "seller_country": hop.seller["country"], "buyer": hop.buyer["id"],
+                "buyer_name": hop.buyer["name"], "buyer_country": hop.buyer["country"],
+                "date": s.date, "hs_code": s.hs_code, "code_switch": hop.code_switch or "",
+                "origin_country": s.origin or "", "value": s.value, "shipment_id": s.id,
+                "source_file": s.source_file, "source_row": s.source_row,
+                "evidence_shipments": ";".join(e.id for e in hop.evidence),
+                "reasons": " | ".join(route.reasons),
+            })
+    return rows
+
+
+def write_csv(rows: Sequence[dict[str, Any]], path: Path, columns: Sequence[str] | None = None) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    columns = list(columns or (rows[0].keys() if rows else []))
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    tmp.replace(path)
+    return path
+
+
+def routes_json(routes: Sequence[Route]) -> str:
+    return json.dumps([
+        {"colony": r.colony, "colony_name": r.colony_name, "synthetic": r.synthetic, "score": r.score,
+         "reasons": r.reasons, "hops": [row for row in route_rows([r])]}
+        for r in routes
+    ], indent=2, default=str, ensure_ascii=False)
+
+
+def routes_graph(routes: Sequence[Route]) -> nx.MultiDiGraph:
+    graph = nx.MultiDiGraph()
+    for n, route in enumerate(routes, start=1):
+        colony = f"Colony:{route.colony}"
+        graph.add_node(colony, kind="Colony", name=route.colony_name, country="")
+        first = route.hops[0].seller
+        graph.add_node(f"Company:{first['id']}", kind="Producer", name=first["name"], country=first["country"])
+        graph.add_edge(colony, f"Company:{first['id']}", type="OPERATES", route=n)
+        for i, hop in enumerate(route.hops, start=1):
+            b = hop.buyer
+            kind = "Buyer" if i == len(route.hops) else "Intermediary"
+            if graph.nodes.get(f"Company:{b['id']}", {}).get("kind") not in ("Producer",):
+                graph.add_node(f"Company:{b['id']}", kind=kind, name=b["name"], country=b["country"])
+            s = hop.shipment
+            graph.add_edge(
+                f"Company:{hop.seller['id']}", f"Company:{b['id']}", type="SHIPPED", route=n, hop=i,
+                date=s.date, hs_code=s.hs_code, origin=s.origin or "", code_switch=hop.code_switch or "",
+                evidence=f"{s.source_file}:{s.source_row}",
+            )
+    return graph
+
+
+_COLORS = {"Colony": "#8b0000", "Producer": "#d9534f", "Intermediary": "#f0ad4e", "Buyer": "#337ab7"}
+
+
+def write_html(graph: nx.MultiDiGraph, path: Path, heading: str) -> Path:
+    from pyvis.network import Network
+
+    net = Network(height="800px", width="100%", directed=True, cdn_resources="in_line",
+                  heading=html.escape(heading))
+    for key, data in graph.nodes(data=True):
+        name = str(data.get("name") or key)
+        country = str(data.get("country") or "")
+        kind = str(data.get("kind") or "")
+        net.add_node(
+            key, label=html.escape(f"{name} ({country})" if country else name),
+            title=html.escape(f"{kind}: {name}\ncountry: {country}\nkey: {key}"),
+            color=_COLORS.get(kind, "#777777"), shape="box" if kind == "Colony" else "dot",
+        )
+    for a, b, data in graph.edges(data=True):
+        details = "\n".join(f"{k}: {v}" for k, v in data.items() if v not in ("", None))
+        label = f"{data.get('date', '')} HS {data.get('hs_code', '')}".strip() if data.get("hs_code") else ""
+        net.add_edge(a, b, title=html.escape(details), label=html.escape(label),
+                     color="#d9534f" if data.get("code_switch") else "#999999")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(net.generate_html(notebook=False), encoding="utf-8")
+    return path
+
+
+def write_gexf(graph: nx.MultiDiGraph, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nx.write_gexf(graph, path)
+    return path
