@@ -102,9 +102,17 @@ class LoadReport:
 def provenance(source: str, path: str | Path, seen: dt.date | None = None) -> dict[str, Any]:
     """The same file gives the same run tag, so a reload changes nothing; a new version retires."""
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except FileNotFoundError:
+        raise SourceError(path, "file not found") from None
+    except IsADirectoryError:  # a source given as a folder of files (ICIJ): hash every file in it
+        for member in sorted(p for p in Path(path).iterdir() if p.is_file()):
+            digest.update(member.name.encode() + b"\0" + member.read_bytes())
+    except OSError as exc:
+        raise SourceError(path, f"cannot be read: {exc.strerror}") from exc
     return {
         "source": source,
         "source_prefix": f"{source}@",

@@ -40,7 +40,10 @@ def read_hs(path: str | Path) -> Iterator[Chunk]:
                 tree.append({"start": code, "end": parent, "props": {}, "row": row})
         chunk.nodes.append(NodeBatch("Product", products))
         yield chunk
-    yield Chunk(relationships=[RelBatch("CHILD_OF", "Product", "Product", tree)])
+    # Chapters hang under the TOTAL root whether or not this file carries its row.
+    root = {"key": ROOT, "props": {"level": 0}}
+    yield Chunk(nodes=[NodeBatch("Product", [root])],
+                relationships=[RelBatch("CHILD_OF", "Product", "Product", tree)])
 
 
 def _check(code: str, level: str, parent: str) -> tuple[str, str] | None:

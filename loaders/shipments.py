@@ -158,3 +158,8 @@ def _content_id(s: dict[str, Any], rec: dict[str, str]) -> str:
                                 "quantity", "weight_kg", "description"))
     text = "|".join(map(str, (*parties, *facts)))
     return "sh:" + hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def read_shipments_source(path: str | Path, *, source: str, mapping: str | Path | None = None) -> Iterator[Chunk]:
+    """The common reader signature (see loaders.formats)."""
+    return read_shipments(path, mapping)

@@ -6,11 +6,16 @@ from __future__ import annotations
 import csv
 import html
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
+
+# pyvis inlines vis.js but still links Bootstrap from a CDN; an investigator's page must not call out
+# to third parties when opened, and nothing on it needs Bootstrap.
+_REMOTE_ASSETS = re.compile(r"<link[^>]*https?://[^>]*/>|<script[^>]*src=\"https?://[^>]*>\s*</script>", re.S)
 
 from .routes import Route
 
@@ -106,7 +111,7 @@ def write_html(graph: nx.MultiDiGraph, path: Path, heading: str) -> Path:
         net.add_edge(a, b, title=html.escape(details), label=html.escape(label),
                      color="#d9534f" if data.get("code_switch") else "#999999")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(net.generate_html(notebook=False), encoding="utf-8")
+    path.write_text(_REMOTE_ASSETS.sub("", net.generate_html(notebook=False)), encoding="utf-8")
     return path
 
 

@@ -11,8 +11,8 @@ import click
 from loaders.base import Chunk, LoadReport
 from loaders.base import load as run_load
 from loaders.colonies import read_colonies
+from loaders.formats import REGISTRY_FORMATS, TRADE_FORMATS, read
 from loaders.hs import read_hs
-from loaders.shipments import read_shipments
 from loaders.trade_derived import refresh_trade_derivations
 
 from ..context import row_progress, store_from
@@ -66,7 +66,27 @@ def colonies(ctx: click.Context, file: Path, rejects_dir: Path, source: str | No
 
 @load.command()
 @_file
-@click.option("--format", "fmt", type=click.Choice(["shipments"]), default="shipments", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(sorted(REGISTRY_FORMATS)), required=True,
+              help="ftm (FollowTheMoney JSON lines), bods (Open Ownership statements), gleif (level 1/2 "
+                   "CSV), icij (Offshore Leaks CSV), csv (any registry CSV through --mapping).")
+@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
+              help="YAML column mapping (required for --format csv).")
+@_rejects
+@_source
+@_json
+@click.pass_context
+def registry(ctx: click.Context, file: Path, fmt: str, mapping: Path | None, rejects_dir: Path,
+             source: str | None, as_json: bool) -> None:
+    """Company registries: companies, people, owners, directors, addresses, sanctions."""
+    name = source or f"{fmt}:{file.stem}"
+    chunks = read(REGISTRY_FORMATS, fmt, file, source=name, mapping=mapping)
+    run_loader(ctx, chunks, source=name, file=file, fmt=fmt, rejects_dir=rejects_dir, as_json=as_json)
+
+
+@load.command()
+@_file
+@click.option("--format", "fmt", type=click.Choice(sorted(TRADE_FORMATS)), default="shipments",
+              show_default=True, help="shipments (declarations, bills of lading), comtrade, comext.")
 @click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
               help="YAML column mapping (canonical field: source column).")
 @_rejects
@@ -76,5 +96,7 @@ def colonies(ctx: click.Context, file: Path, rejects_dir: Path, source: str | No
 def trade(ctx: click.Context, file: Path, fmt: str, mapping: Path | None, rejects_dir: Path,
           source: str | None, as_json: bool) -> None:
     """Trade records; shipments also keep the derived SUPPLIES edges and roles in step."""
-    run_loader(ctx, read_shipments(file, mapping), source=source or f"{fmt}:{file.stem}", file=file,
-               fmt=fmt, rejects_dir=rejects_dir, as_json=as_json, finish=refresh_trade_derivations)
+    name = source or f"{fmt}:{file.stem}"
+    chunks = read(TRADE_FORMATS, fmt, file, source=name, mapping=mapping)
+    run_loader(ctx, chunks, source=name, file=file, fmt=fmt, rejects_dir=rejects_dir, as_json=as_json,
+               finish=refresh_trade_derivations if fmt == "shipments" else None)

@@ -25,7 +25,10 @@ def query() -> None:
 @query.command("list")
 def list_queries() -> None:
     """Every saved query with its parameters."""
-    table = Table("name", "category", "parameters", "stores", "description", show_lines=False)
+    table = Table(show_lines=False)
+    table.add_column("name", no_wrap=True)  # names are what users copy into `query run`
+    for column in ("category", "parameters", "stores", "description"):
+        table.add_column(column)
     for q in saved_queries().values():
         params = ", ".join(f"{p.name}:{p.type}" + ("" if p.required else f"={p.default}") for p in q.params)
         table.add_row(q.name, q.category, params, ",".join(q.stores), q.description)

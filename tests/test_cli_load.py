@@ -1,0 +1,131 @@
+"""Loading through the real CLI: accounting, idempotence, clear errors, atomic failure."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from conveyor.data import HS_FILE
+from graph.store import open_store
+from loaders.base import Chunk, NodeBatch
+from loaders.base import load as run_load
+
+_COUNTS = re.compile(r"read ([\d,]+) = loaded ([\d,]+) \+ rejected ([\d,]+)")
+
+
+def _accounting(output: str) -> tuple[int, int, int]:
+    read, loaded, rejected = (int(x.replace(",", "")) for x in _COUNTS.search(output).groups())
+    assert read == loaded + rejected
+    return read, loaded, rejected
+
+
+def _stats(run_cli) -> dict:
+    return json.loads(run_cli("db", "stats", "--json").output)
+
+
+def test_hs_load_accounts_for_every_row_and_is_idempotent(run_cli):
+    first = _accounting(run_cli("load", "hs", str(HS_FILE)).output)
+    assert first == (6940, 6940, 0)
+    stats = _stats(run_cli)
+    assert stats["nodes"]["Product"] == 6940
+    assert stats["relationships"]["CHILD_OF"] == 6939  # every code but the TOTAL root has a parent
+    second = _accounting(run_cli("load", "hs", str(HS_FILE)).output)
+    assert second == first
+    assert _stats(run_cli) == stats
+
+
+def test_bad_rows_go_to_rejects_with_reasons(run_cli, tmp_path: Path):
+    bad = tmp_path / "hs-bad.csv"
+    bad.write_text(
+        "\ufeffsection,hscode,description,parent,level\r\n"
+        "XX,94,Furniture,TOTAL,2\r\n"
+        "XX,9403,Other furniture,94,4\r\n"
+        "XX,94X3,Broken code,94,4\r\n"
+        "XX,940360,Wooden furniture,9403,6\r\n"
+        "XX,940399,Orphan,9499,6\r\n"
+        "XX,9401,Seats,94,6\r\n",
+        encoding="utf-8",
+    )
+    result = run_cli("load", "hs", str(bad), "--rejects", str(tmp_path / "rej"))
+    assert _accounting(result.output) == (6, 3, 3)
+    rejects = (tmp_path / "rej" / "hs-bad.csv.rejects.csv").read_text(encoding="utf-8").splitlines()
+    assert rejects[0] == "row,field,value,reason,record"
+    assert [line.split(",")[0:2] for line in rejects[1:]] == [["4", "hscode"], ["6", "parent"], ["7", "hscode"]]
+
+
+@pytest.mark.parametrize("content, expected", [
+    (None, "file not found"),
+    (b"", "is empty (0 bytes)"),
+    (b"code,text\n01,Animals\n", "missing required column(s) ['section', 'hscode', 'description', 'parent', 'level']"),
+    (b"section,hscode,description,parent,level\nI,01,\xff\xfe bad bytes,TOTAL,2\n", "is not UTF-8 text"),
+])
+def test_unloadable_files_fail_clearly_and_change_nothing(run_cli, tmp_path: Path, content, expected):
+    run_cli("load", "hs", str(HS_FILE))
+    before = _stats(run_cli)
+    path = tmp_path / "input.csv"
+    if content is not None:
+        path.write_bytes(content)
+    result = run_cli("load", "hs", str(path), ok=False)
+    assert result.exit_code != 0
+    assert str(path) in result.output and expected in result.output
+    assert "Traceback" not in result.output
+    assert _stats(run_cli) == before
+
+
+def test_a_load_that_fails_half_way_leaves_the_graph_as_it_was(tmp_path: Path):
+    with open_store(str(tmp_path / "g.db")) as store:
+        run_load(store, iter([Chunk(read=1, nodes=[NodeBatch("Product", [{"key": "01", "props": {"level": 2}}])])]),
+                 source="first", path=HS_FILE, fmt="hs", rejects_dir=tmp_path)
+        before = store.counts()
+
+        def chunks():
+            yield Chunk(read=1, nodes=[NodeBatch("Product", [{"key": "02", "props": {"level": 2}}])])
+            raise OSError("disk went away half way")
+
+        with pytest.raises(OSError):
+            run_load(store, chunks(), source="second", path=HS_FILE, fmt="hs", rejects_dir=tmp_path)
+        assert store.counts() == before
+        assert store.run("MATCH (p:Product {hs_code: '02'}) RETURN p") == []
+
+
+def test_shipments_ugly_cases(run_cli, tmp_path: Path):
+    path = tmp_path / "ship.csv"
+    path.write_text(
+        "shipment_id,date,exporter_name,exporter_country,importer_name,importer_country,hs_code,value,origin_country\n"
+        "S1,2024-01-05,Alpha Timber (fictional),BY,Beta Holz (fictional),DE,9403.60.10,100,BY\n"
+        "S2,05.02.2024,Alpha Timber (fictional),BY,Beta Holz (fictional),DE,9403 60,0,\n"
+        "S3,20240301,Alpha Timber (fictional),Belarus,Beta Holz (fictional),DEU,940360,50,BY\n"
+        "S4,2024-13-01,Alpha Timber (fictional),BY,Beta Holz (fictional),DE,940360,50,BY\n"
+        "S5,2024-03-01,Alpha Timber (fictional),BY,Beta Holz (fictional),DE,940360,-5,BY\n"
+        "S1,2024-01-05,Alpha Timber (fictional),BY,Beta Holz (fictional),DE,9403.60.10,100,BY\n"
+        "S7,2024-03-01,Alpha Timber (fictional),BY,Beta Holz (fictional),Atlantis,940360,5,BY\n",
+        encoding="utf-8",
+    )
+    result = run_cli("load", "trade", str(path), "--rejects", str(tmp_path / "rej"))
+    assert _accounting(result.output) == (7, 3, 4)
+    reasons = (tmp_path / "rej" / "ship.csv.rejects.csv").read_text(encoding="utf-8")
+    assert "not a date" in reasons and "must be positive" in reasons
+    assert "duplicate declaration: same as row 2" in reasons and "Atlantis" in reasons
+    stats = _stats(run_cli)
+    assert stats["nodes"]["Shipment"] == 3 and stats["relationships"]["SUPPLIES"] == 1
+    with open_store(str(run_cli.db)) as store:
+        rows = store.run("MATCH (s:Shipment) RETURN s.id AS id, s.date AS date, s.hs_code AS hs ORDER BY id")
+    assert rows == [{"id": "S1", "date": "2024-01-05", "hs": "94036010"},
+                    {"id": "S2", "date": "2024-02-05", "hs": "940360"},
+                    {"id": "S3", "date": "2024-03-01", "hs": "940360"}]
+
+
+def test_wrong_mapping_is_a_clear_error(run_cli, tmp_path: Path):
+    data = tmp_path / "bl.csv"
+    data.write_text("DATE,SHIPPER,CONSIGNEE,HS\n2024-01-01,A (fictional),B (fictional),940360\n", encoding="utf-8")
+    mapping = tmp_path / "map.yml"
+    mapping.write_text("columns:\n  date: DATE\n  exporter_name: SHIPPER\n  importer_name: CONSIGNEE\n"
+                       "  hs_code: HS_CODE\n", encoding="utf-8")
+    result = run_cli("load", "trade", str(data), "--mapping", str(mapping), ok=False)
+    assert result.exit_code != 0 and "HS_CODE" in result.output and "row 1" in result.output
+    mapping.write_text("columns:\n  date: DATE\n  exporter_name: SHIPPER\n  importer_name: CONSIGNEE\n"
+                       "  hs_code: HS\n", encoding="utf-8")
+    assert _accounting(run_cli("load", "trade", str(data), "--mapping", str(mapping)).output) == (1, 1, 0)
