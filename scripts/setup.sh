@@ -40,10 +40,9 @@ fi
 
 # pip, without the noise of this machine's unused local package folders; pip's own exit code counts.
 quiet_pip() {
-    set +o pipefail
-    .venv/bin/python -m pip --quiet "$@" 2>&1 | grep -v -e 'is ignored: it is neither a file' >&2
-    local status=${PIPESTATUS[0]}
-    set -o pipefail
+    local status=0
+    .venv/bin/python -m pip --quiet "$@" > .venv/pip.log 2>&1 || status=$?
+    grep -v -e 'is ignored: it is neither a file' .venv/pip.log >&2 || true
     return "$status"
 }
 
