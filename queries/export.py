@@ -13,11 +13,11 @@ from typing import Any
 
 import networkx as nx
 
+from .routes import Route
+
 # pyvis inlines vis.js but still links Bootstrap from a CDN; an investigator's page must not call out
 # to third parties when opened, and nothing on it needs Bootstrap.
 _REMOTE_ASSETS = re.compile(r"<link[^>]*https?://[^>]*/>|<script[^>]*src=\"https?://[^>]*>\s*</script>", re.S)
-
-from .routes import Route
 
 HOP_COLUMNS = (
     "route", "score", "synthetic", "colony", "colony_name", "hop", "seller", "seller_name", "seller_country",
