@@ -7,8 +7,11 @@ import click
 from .commands.db import db
 from .commands.demo import demo
 from .commands.load import load
+from .commands.owners import owners
 from .commands.query import query
+from .commands.resolve import resolve
 from .commands.routes import routes
+from .commands.synth import synth
 from .context import Settings
 from .errors import USER_ERRORS
 
@@ -35,7 +38,7 @@ def cli(ctx: click.Context, db: str | None, batch_size: int | None) -> None:
     ctx.obj = Settings(db, batch_size)
 
 
-for command in (db, load, query, routes, demo):
+for command in (db, load, query, routes, demo, resolve, owners, synth):
     cli.add_command(command)
 
 

@@ -28,14 +28,33 @@ SHIPMENT_EDGES = """
 MATCH (a:Company)-[:SHIPPED]->(s:Shipment)-[:CONSIGNED_TO]->(b:Company)
 RETURN a.id AS seller, b.id AS buyer, s.id AS id, s.date AS date, s.hs_code AS hs_code,
        s.origin_country AS origin, s.value AS value, s.source_file AS source_file,
-       s.source_row AS source_row
+       s.source_row AS source_row, s.quantity AS quantity
 """
 
 COMPANIES = """
 MATCH (c:Company)
 RETURN c.id AS id, c.name AS name, c.country AS country, labels(c) AS labels,
-       coalesce(c.supernode, false) AS supernode
+       coalesce(c.supernode, false) AS supernode, c.incorporation_date AS incorporation_date,
+       c.address AS address
 """
+
+DIRECTORS = """
+MATCH (p)-[:DIRECTS]->(c:Company)
+RETURN c.id AS company, p.id AS director
+"""
+
+ADDRESSES = """
+MATCH (c:Company)-[:REGISTERED_AT]->(a:Address)
+RETURN c.id AS company, a.id AS address
+"""
+
+# Defaults, chosen so a route needs at least one relabeling signal beyond bare continuity (an honest
+# export, declared origin and code unchanged, scores 1.0-1.5) and so that a company trading with dozens
+# of partners (a hub, a port forwarder) is not walked through: every path through it would be a route.
+DEFAULT_MIN_SCORE = 2.0
+DEFAULT_SUPERNODE_DEGREE = 40
+# EU restrictive measures on Belarus after February 2022 (Council Decision (CFSP) 2022/356, 2 March 2022).
+DEFAULT_SANCTIONS_DATE = "2022-03-02"
 
 # Chapters whose goods turn into each other in the trade (furniture parts declared as wood and the
 # reverse). Switching between them is flagged like a switch within a heading.
@@ -65,6 +84,7 @@ class Shipment:
     value: float | None
     source_file: str | None
     source_row: int | None
+    quantity: float | None = None
 
 
 @dataclass
@@ -121,85 +141,194 @@ def find_routes(
     max_routes: int = 1000,
     concordances: Iterable[frozenset[str]] = DEFAULT_CONCORDANCES,
     include_supernodes: bool = False,
+    min_score: float = DEFAULT_MIN_SCORE,
+    supernode_degree: int | None = DEFAULT_SUPERNODE_DEGREE,
+    sanctions_date: str | None = DEFAULT_SANCTIONS_DATE,
+    maximal_only: bool = True,
 ) -> RouteSearch:
+    """Fetch colonies, companies and shipments from the store, then search (see search_routes)."""
+    companies = {r["id"]: r for r in store.run(COMPANIES)}
+    for r in store.run(DIRECTORS):
+        if r["company"] in companies:
+            companies[r["company"]].setdefault("directors", set()).add(r["director"])
+    for r in store.run(ADDRESSES):
+        if r["company"] in companies:
+            companies[r["company"]].setdefault("addresses", set()).add(r["address"])
+    shipments = (Shipment(**r) for r in store.run(SHIPMENT_EDGES))
+    return search_routes(
+        shipments, companies, store.run(COLONY_PRODUCERS), colony=colony, to_countries=to_countries,
+        window_days=window_days, max_hops=max_hops, max_routes=max_routes, concordances=concordances,
+        include_supernodes=include_supernodes, min_score=min_score, supernode_degree=supernode_degree,
+        sanctions_date=sanctions_date, maximal_only=maximal_only,
+    )
+
+
+def search_routes(
+    shipments: Iterable[Shipment],
+    companies: dict[str, dict[str, Any]],
+    producers: Iterable[dict[str, Any]],
+    *,
+    colony: str | None = None,
+    to_countries: Iterable[str] | None = None,
+    window_days: int = 180,
+    max_hops: int = 4,
+    max_routes: int = 1000,
+    concordances: Iterable[frozenset[str]] = DEFAULT_CONCORDANCES,
+    include_supernodes: bool = False,
+    min_score: float = DEFAULT_MIN_SCORE,
+    supernode_degree: int | None = DEFAULT_SUPERNODE_DEGREE,
+    sanctions_date: str | None = DEFAULT_SANCTIONS_DATE,
+    maximal_only: bool = True,
+) -> RouteSearch:
+    """The search on plain records, no store needed (benchmarks run it on in-memory networks).
+
+    companies: id -> {name, country, supernode?, incorporation_date?, address?, directors?, addresses?};
+    producers: rows of COLONY_PRODUCERS. With maximal_only a route is reported at its furthest reach:
+    a prefix whose end company sold the goods on (into a reported route) is not reported again."""
     concordances = frozenset(concordances)
     targets = {c.upper() for c in to_countries} if to_countries else None
-    companies = {r["id"]: r for r in store.run(COMPANIES)}
     by_pair: dict[str, dict[str, list[Shipment]]] = defaultdict(lambda: defaultdict(list))
+    partners: dict[str, set[str]] = defaultdict(set)
+    first_sale: dict[tuple[str, str], str] = {}
+    unit_values: dict[str, list[float]] = defaultdict(list)
     total = 0
-    for r in store.run(SHIPMENT_EDGES):
-        if not r["date"] or not r["hs_code"]:
+    for s in shipments:
+        if not s.date or not s.hs_code:
             continue
-        by_pair[r["seller"]][r["buyer"]].append(Shipment(**r))
+        by_pair[s.seller][s.buyer].append(s)
+        partners[s.seller].add(s.buyer)
+        partners[s.buyer].add(s.seller)
+        key = (s.seller, s.hs_code[:4])
+        if key not in first_sale or s.date < first_sale[key]:
+            first_sale[key] = s.date
+        if s.value and s.quantity:
+            unit_values[s.hs_code[:6]].append(s.value / s.quantity)
         total += 1
     for buyers in by_pair.values():
-        for shipments in buyers.values():
-            shipments.sort(key=lambda s: s.date)
-    starts = [r for r in store.run(COLONY_PRODUCERS) if colony in (None, "all", r["colony"])]
-    search = _Search(companies, by_pair, window_days, max_hops, max_routes, concordances, include_supernodes)
+        for rows in buyers.values():
+            rows.sort(key=lambda s: s.date)
+    context = _Context(companies, by_pair, partners, first_sale, _unit_value_ranges(unit_values),
+                       sanctions_date)
+    starts = [r for r in producers if colony in (None, "all", r["colony"])]
+    search = _Search(context, window_days, max_hops, max_routes, concordances, include_supernodes,
+                     supernode_degree, min_score, maximal_only)
     for start in starts:
-        home = start["colony_country"]
-        wanted = targets or None
-        search.from_producer(start, home, wanted)
-    routes = sorted(search.routes, key=lambda r: (-r.score, len(r.hops), r.colony))
+        search.from_producer(start, start["colony_country"], targets)
+    search.report_cuts()
+    routes = sorted(search.routes, key=lambda r: (-r.score, len(r.hops), r.colony, r.companies))
     return RouteSearch(routes, search.limits_hit, len(starts), total)
 
 
+def _unit_value_ranges(values: dict[str, list[float]]) -> dict[str, tuple[float, float, float]]:
+    """Per HS6: (median, low fence, high fence) with fences 3 IQR beyond the quartiles; 5+ samples."""
+    out = {}
+    for code, vs in values.items():
+        if len(vs) < 5:
+            continue
+        vs = sorted(vs)
+        q1, med, q3 = (vs[int(q * (len(vs) - 1))] for q in (0.25, 0.5, 0.75))
+        iqr = max(q3 - q1, 0.1 * med)
+        out[code] = (med, q1 - 3 * iqr, q3 + 3 * iqr)
+    return out
+
+
+@dataclass
+class _Context:
+    companies: dict[str, dict[str, Any]]
+    by_pair: dict[str, dict[str, list[Shipment]]]
+    partners: dict[str, set[str]]
+    first_sale: dict[tuple[str, str], str]
+    unit_values: dict[str, tuple[float, float, float]]
+    sanctions_date: str | None
+
+
 class _Search:
-    def __init__(self, companies, by_pair, window_days, max_hops, max_routes, concordances, supernodes):
-        self.companies = companies
-        self.by_pair = by_pair
+    def __init__(self, ctx: _Context, window_days, max_hops, max_routes, concordances, supernodes,
+                 supernode_degree, min_score, maximal_only):
+        self.ctx = ctx
+        self.companies = ctx.companies
+        self.by_pair = ctx.by_pair
         self.window = dt.timedelta(days=window_days)
         self.max_hops = max_hops
         self.max_routes = max_routes
         self.concordances = concordances
         self.include_supernodes = supernodes
+        self.supernode_degree = supernode_degree
+        self.min_score = min_score
+        self.maximal_only = maximal_only
         self.routes: list[Route] = []
         self.limits_hit: list[str] = []
-        self._skipped_supernodes: set[str] = set()
+        self._supernode_cuts: dict[str, int] = defaultdict(int)
+        self._hop_cuts = 0
+        self._below_score = 0
+        self._route_cut = False
 
     def from_producer(self, start: dict, home: str | None, targets: set[str] | None) -> None:
         producer = start["producer"]
         made = [c for c in (start.get("hs_codes") or []) if c]
-        first_hops = {}
         for buyer, shipments in self.by_pair.get(producer, {}).items():
             # The colony's own documented products anchor the goods, where the catalogue has them.
             ok = [s for s in shipments if not made or any(s.hs_code.startswith(m) or m.startswith(s.hs_code[:4])
                                                             for m in made)]
             if ok:
-                first_hops[buyer] = ok
-        for buyer, feasible in first_hops.items():
-            self._extend(start, home, targets, [producer, buyer], [feasible])
+                self._extend(start, home, targets, [producer, buyer], [ok])
 
-    def _extend(self, start, home, targets, path: list[str], layers: list[list[Shipment]]) -> None:
+    def _extend(self, start, home, targets, path: list[str], layers: list[list[Shipment]]) -> bool:
+        """Walk on from path[-1]; True when a route was kept here or further on."""
         if len(self.routes) >= self.max_routes:
-            if f"max_routes={self.max_routes}" not in self.limits_hit:
-                self.limits_hit.append(f"max_routes={self.max_routes}: more routes exist than were kept")
-            return
+            self._route_cut = True
+            return False
         current = path[-1]
+        onward = False
+        if len(path) - 1 >= self.max_hops:
+            if any(nxt not in path and self._feasible(layers[-1], shipments)
+                   for nxt, shipments in self.by_pair.get(current, {}).items()):
+                self._hop_cuts += 1
+        elif self._is_supernode(current):
+            self._supernode_cuts[current] += 1
+        else:
+            for nxt, shipments in self.by_pair.get(current, {}).items():
+                if nxt in path:
+                    continue
+                feasible = self._feasible(layers[-1], shipments)
+                if feasible and self._extend(start, home, targets, [*path, nxt], [*layers, feasible]):
+                    onward = True
+        if onward and self.maximal_only:
+            return True
         country = self.companies.get(current, {}).get("country")
         if country and country != home and (targets is None or country in targets):
-            self.routes.append(self._route(start, path, layers))
-        if len(path) - 1 >= self.max_hops:
-            if self.by_pair.get(current) and f"max_hops={self.max_hops}" not in self.limits_hit:
-                self.limits_hit.append(f"max_hops={self.max_hops}: some routes were not followed further")
-            return
-        if self._is_supernode(current) and len(path) > 1:
-            return
-        for nxt, shipments in self.by_pair.get(current, {}).items():
-            if nxt in path:
-                continue
-            feasible = self._feasible(layers[-1], shipments)
-            if feasible:
-                self._extend(start, home, targets, [*path, nxt], [*layers, feasible])
+            if len(self.routes) >= self.max_routes:
+                self._route_cut = True
+                return onward
+            route = self._route(start, path, layers)
+            if route.score >= self.min_score:
+                self.routes.append(route)
+                return True
+            self._below_score += 1
+        return onward
+
+    def supernode(self, company: str) -> bool:
+        info = self.companies.get(company, {})
+        degree = len(self.ctx.partners.get(company, ()))
+        return bool(info.get("supernode")) or (self.supernode_degree is not None
+                                                 and degree >= self.supernode_degree)
 
     def _is_supernode(self, company: str) -> bool:
-        if self.include_supernodes or not self.companies.get(company, {}).get("supernode"):
-            return False
-        if company not in self._skipped_supernodes:
-            self._skipped_supernodes.add(company)
-            self.limits_hit.append(f"supernode {company} not traversed (use --include-supernodes)")
-        return True
+        return not self.include_supernodes and self.supernode(company)
+
+    def report_cuts(self) -> None:
+        if self._route_cut:
+            self.limits_hit.append(f"max_routes={self.max_routes}: more routes exist than were kept")
+        if self._hop_cuts:
+            self.limits_hit.append(f"max_hops={self.max_hops}: {self._hop_cuts} route(s) could go further "
+                                   "and were not followed")
+        for company, n in sorted(self._supernode_cuts.items()):
+            degree = len(self.ctx.partners.get(company, ()))
+            self.limits_hit.append(f"supernode {company} ({degree} trade partners) not traversed: {n} path(s) "
+                                   "stopped there (use --include-supernodes)")
+        if self._below_score:
+            self.limits_hit.append(f"min_score={self.min_score}: {self._below_score} candidate route(s) scored "
+                                   "below it and were not reported")
 
     def _feasible(self, previous: list[Shipment], candidates: list[Shipment]) -> list[Shipment]:
         """Candidates that some earlier-hop shipment can precede: same goods, within the window."""
@@ -232,11 +361,65 @@ class _Search:
             hops.append(Hop(self._company(path[i]), self._company(path[i + 1]), s, evidence, switch or None))
         route = Route(start["colony"], start["colony_name"], bool(start["synthetic"]), hops)
         score_route(route, start.get("colony_country"))
+        extra = counterparty_flags(route, self.ctx)
+        if self.include_supernodes:
+            extra += [(-1.0, f"passes through supernode {c} (down-weighted)") for c in path[1:-1]
+                      if self.supernode(c)]
+        if extra:
+            route.score = round(route.score + sum(w for w, _ in extra), 2)
+            route.reasons += [text for _, text in extra]
         return route
 
     def _company(self, key: str) -> dict[str, Any]:
         c = self.companies.get(key, {"id": key})
         return {"id": key, "name": c.get("name") or key, "country": c.get("country")}
+
+
+def counterparty_flags(route: Route, ctx: _Context) -> list[tuple[float, str]]:
+    """Who the intermediaries are: new companies, new lines of business, ties to the colony dealer,
+    unit values far from the product's range, and rerouting triangles."""
+    flags: list[tuple[float, str]] = []
+    ids = route.companies
+    for i, hop in enumerate(route.hops[1:], start=2):
+        seller = hop.seller["id"]
+        info = ctx.companies.get(seller, {})
+        inc = info.get("incorporation_date")
+        if inc and ctx.sanctions_date and str(inc) >= ctx.sanctions_date:
+            flags.append((1.0, f"hop {i}: {hop.seller['name']} registered {inc}, after the sanctions "
+                               f"date {ctx.sanctions_date}"))
+        incoming = route.hops[i - 2].shipment.date
+        first = ctx.first_sale.get((seller, hop.shipment.hs_code[:4]))
+        if first and first >= incoming:
+            flags.append((0.5, f"hop {i}: {hop.seller['name']} had no earlier trade in HS "
+                               f"{hop.shipment.hs_code[:4]} before receiving these goods"))
+    dealer = ctx.companies.get(ids[1], {}) if len(ids) > 2 else {}
+    for cid in ids[2:]:
+        other = ctx.companies.get(cid, {})
+        shared = []
+        if dealer.get("address") and dealer.get("address") == other.get("address"):
+            shared.append("address")
+        if set(dealer.get("addresses", ())) & set(other.get("addresses", ())):
+            shared.append("registered address")
+        if set(dealer.get("directors", ())) & set(other.get("directors", ())):
+            shared.append("director")
+        if shared:
+            flags.append((1.5, f"{other.get('name', cid)} shares {' and '.join(dict.fromkeys(shared))} with the "
+                               f"colony dealer {dealer.get('name', ids[1])}"))
+    for i, hop in enumerate(route.hops, start=1):
+        s = hop.shipment
+        fence = ctx.unit_values.get(s.hs_code[:6])
+        if fence and s.value and s.quantity:
+            uv = s.value / s.quantity
+            if not fence[1] <= uv <= fence[2]:
+                flags.append((1.0, f"hop {i}: unit value {uv:.2f} far outside the HS {s.hs_code[:6]} range "
+                                   f"(median {fence[0]:.2f})"))
+    for a in range(len(ids) - 2):
+        for b in range(a + 2, len(ids)):
+            direct = ctx.by_pair.get(ids[a], {}).get(ids[b])
+            if direct:
+                flags.append((1.5, f"rerouting triangle: {ids[a]} also traded directly with {ids[b]} "
+                                   f"({len(direct)} shipment(s) from {direct[0].date})"))
+    return flags
 
 
 def score_route(route: Route, home: str | None) -> None:

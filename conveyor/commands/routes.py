@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from queries.export import HOP_COLUMNS, route_rows, routes_json, write_csv
-from queries.routes import find_routes
+from queries.routes import DEFAULT_MIN_SCORE, DEFAULT_SUPERNODE_DEGREE, find_routes
 
 from ..context import store_from
 from ..render import routes_text
@@ -23,17 +23,27 @@ from .query import render
 @click.option("--max-hops", type=click.IntRange(1, 10), default=4, show_default=True)
 @click.option("--max-routes", type=click.IntRange(1, 1_000_000), default=1000, show_default=True)
 @click.option("--include-supernodes", is_flag=True, help="Traverse companies flagged as supernodes.")
+@click.option("--min-score", type=float, default=DEFAULT_MIN_SCORE, show_default=True,
+              help="Precision knob: report only routes scoring at least this (0 = every time-respecting "
+                   "route; the default needs at least one relabeling signal).")
+@click.option("--supernode-degree", type=click.IntRange(0), default=DEFAULT_SUPERNODE_DEGREE, show_default=True,
+              help="Treat companies with at least this many trade partners as supernodes (0 = only flagged ones).")
+@click.option("--all-prefixes", is_flag=True, help="Also report a route's prefixes that end abroad (by default "
+              "a route is reported at its furthest reach).")
 @click.option("--format", "fmt", type=click.Choice(["text", "table", "csv", "json"]), default="text",
               show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the hops as CSV.")
 @click.pass_context
 def routes(ctx: click.Context, colony: str, countries: str, window_days: int, max_hops: int,
-           max_routes: int, include_supernodes: bool, fmt: str, out: Path | None) -> None:
+           max_routes: int, include_supernodes: bool, min_score: float, supernode_degree: int,
+           all_prefixes: bool, fmt: str, out: Path | None) -> None:
     """Routes from colony production to buyers abroad, with the shipment rows behind every hop."""
     targets = [c.strip().upper() for c in countries.split(",") if c.strip()]
     with store_from(ctx) as store:
         search = find_routes(store, colony=colony, to_countries=targets or None, window_days=window_days,
-                             max_hops=max_hops, max_routes=max_routes, include_supernodes=include_supernodes)
+                             max_hops=max_hops, max_routes=max_routes, include_supernodes=include_supernodes,
+                             min_score=min_score, supernode_degree=supernode_degree or None,
+                             maximal_only=not all_prefixes)
     if out:
         write_csv(route_rows(search.routes), out, HOP_COLUMNS)
     if fmt == "text":
