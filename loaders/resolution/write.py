@@ -1,0 +1,69 @@
+"""Resolution into the store: every run recomputes candidates from the nodes and the judgements file,
+writes them as SAME_AS (source 'resolution'), retires the SAME_AS edges this run no longer asserts (a
+deleted accept line or a new reject undoes a merge) and rewrites merged_into. All in one atomic()."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import Path
+
+from graph.cypher import retire_relationships_cypher
+from graph.schema import node_type
+from graph.store import GraphStore
+
+from .entities import read_entities
+from .judgements import read_judgements
+from .resolve import DEFAULT_THRESHOLD, Resolution, resolve_entities
+
+SOURCE = "resolution"
+LABELS = ("Company", "Person")
+
+
+def provenance() -> dict:
+    # A fresh run tag every time: whatever this run does not re-assert is retired.
+    return {"source": SOURCE, "source_prefix": f"{SOURCE}@", "run": f"{SOURCE}@{uuid.uuid4().hex[:16]}",
+            "seen": dt.date.today().isoformat()}
+
+
+def _clear_merged(label: str) -> str:
+    node_type(label)
+    return f"MATCH (n:{label}) WHERE n.merged_into IS NOT NULL SET n.merged_into = null RETURN count(n) AS cleared"
+
+
+def _set_merged(label: str) -> str:
+    key = node_type(label).key
+    return (f"UNWIND $rows AS row MATCH (n:{label} {{{key}: row.id}}) SET n.merged_into = row.canonical "
+            "RETURN count(n) AS written")
+
+
+def resolve_store(
+    store: GraphStore, judgements_path: str | Path, *, threshold: float = DEFAULT_THRESHOLD, write: bool = True,
+    **options,
+) -> dict[str, Resolution]:
+    """Resolve Company and Person nodes; write the result unless `write` is False (review only)."""
+    judgements = read_judgements(judgements_path)
+    results = {label: resolve_entities(read_entities(store, label), judgements, label=label, threshold=threshold,
+                                       **options) for label in LABELS}
+    if not write:
+        return results
+    prov = provenance()
+    with store.atomic():
+        for label, res in results.items():
+            rows = [{"start": c.left, "end": c.right, "record_id": None,
+                     "props": {"score": c.score, "method": c.method, "reasons": c.reasons, "judgement": c.judgement}}
+                    for c in res.candidates]
+            store.upsert_relationships("SAME_AS", label, label, rows, prov)
+        store.run(retire_relationships_cypher("SAME_AS"), {"prov": prov})
+        for label, res in results.items():
+            store.run(_clear_merged(label))
+            rows = [{"id": m, "canonical": c} for m, c in res.merged_into.items()]
+            for offset in range(0, len(rows), store.batch_size):
+                store.run(_set_merged(label), {"rows": rows[offset: offset + store.batch_size]})
+    return results
+
+
+def unknown_pairs(results: dict[str, Resolution]) -> set[tuple[str, str]]:
+    """Judged pairs that are not two nodes of one label (ids mistyped, or entities since removed)."""
+    sets = [r.unknown_ids for r in results.values()]
+    return set.intersection(*sets) if sets else set()
