@@ -1,0 +1,440 @@
+"""Open Ownership Beneficial Ownership Data Standard (BODS) statements, in both published shapes:
+
+- 0.4: statementId, statementDate, recordId, recordType (entity / person / relationship), recordStatus
+  (new / updated / closed) and recordDetails. Node and edge keys are the recordId, so successive
+  statements about one record update it; within a file the latest statement of each record
+  (statementDate, then position) is the one loaded, earlier ones are read and folded into it.
+- 0.2 / 0.3: statementID, statementType (entityStatement / personStatement /
+  ownershipOrControlStatement), subject.describedByEntityStatement, interestedParty.describedBy
+  PersonStatement / describedByEntityStatement, replacesStatements. Keys are statementIDs. A
+  statement named in a later statement's replacesStatements is not loaded: it is read and folded into
+  its replacement, and references to it (subject / interestedParty) are redirected along the
+  replacement chain, so a replaced ownership statement never stays as a second live edge. A
+  replacement in a later file version needs nothing special: the replaced statement is no longer
+  asserted by the source and `load()` retires it.
+
+Input is a JSON array (streamed with ijson) or JSON lines, detected from the first character. The file
+is read twice, both times streaming: a first pass indexes ids only (node label and position, latest
+statement per record, replacements); the second builds chunks. Relationships whose endpoints come later
+in the file wait (small rows) for a final chunk.
+
+Row numbers: JSON lines -> line number; array -> position of the statement in the array (1-based).
+
+Interests (decision): being on the board or managing is DIRECTS (role = interest type):
+boardMember, boardChair, seniorManagingOfficial / senior-managing-official. Every other interest,
+including control rights such as appointment-of-board, voting-rights and other-influence-or-control,
+is OWNS with kind = interest type: the schema's OWNS is "ownership or control interest", and the
+right to appoint a board is control over the company, not a seat on its board. Each interest is its
+own edge (rel_key = record/statement id + '#' + its position). A relationship without interests is
+one OWNS with no kind.
+
+Closed: recordStatus 'closed' (0.4) or an interest with endDate sets end (endDate, else the
+statement date) and status='closed' on OWNS (DIRECTS has no status: end is set). Closed entities get
+status='closed'. Share: exact -> share; minimum/exclusiveMinimum -> share_min; maximum/
+exclusiveMaximum -> share_max (exclusive bounds kept as the bound; 0.2 used booleans there, ignored).
+Addresses become the Company's `address` text (no Address nodes: BODS addresses carry no id).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ijson
+
+from graph.schema import rel_type
+
+from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError
+from .ftm import DateProblem, parse_partial_date
+from .names import normalise_country, normalise_name
+from .records import country_row
+
+CHUNK_STATEMENTS = 5000
+
+DIRECTS_INTERESTS = frozenset({"boardMember", "boardChair", "seniorManagingOfficial", "senior-managing-official"})
+SCHEMES = {"GB-COH": "registration_number", "XI-LEI": "lei", "LEI": "lei", "BY-UNP": "unp", "RU-INN": "inn",
+           "RU-OGRN": "ogrn"}
+_ORG_ID_SCHEME = re.compile(r"^[A-Z]{2}-[A-Z0-9]+$")  # org-id.guide register prefixes, e.g. DK-CVR
+_ANONYMOUS = frozenset({"anonymousEntity", "unknownEntity", "anonymousPerson", "unknownPerson"})
+
+
+@dataclass
+class _Bad:
+    text: str
+    reason: str
+
+
+@dataclass
+class _Index:
+    """Pass 1, ids only: where each node is emitted, its label, and what replaces what."""
+
+    label: dict[str, str] = field(default_factory=dict)
+    node_row: dict[str, int] = field(default_factory=dict)
+    latest: dict[str, tuple[str, int]] = field(default_factory=dict)  # 0.4 recordId -> (date, row)
+    replaced_by: dict[str, str] = field(default_factory=dict)  # 0.2/0.3 statementID -> its replacement
+
+    def resolve(self, statement_id: str) -> str:
+        seen = {statement_id}
+        while statement_id in self.replaced_by:
+            statement_id = self.replaced_by[statement_id]
+            if statement_id in seen:  # a replacement cycle: stop rather than loop
+                break
+            seen.add(statement_id)
+        return statement_id
+
+
+def read_bods(path: str | Path, *, source: str, mapping: Path | None = None) -> Iterator[Chunk]:
+    p = Path(path)
+    if not p.exists():
+        raise SourceError(p, "file not found")
+    if p.is_dir():
+        raise SourceError(p, "is a folder, expected a file")
+    if p.stat().st_size == 0:
+        raise SourceError(p, "is empty (0 bytes)")
+    if mapping is not None:
+        raise SourceError(p, "BODS statements carry their own schema: --mapping does not apply")
+    index = _index(p)  # whole-file problems (a broken JSON array) surface here, before anything is written
+    return _read(p, index)
+
+
+# -- reading statements ------------------------------------------------------------------------
+def _shape(path: Path) -> tuple[str, int]:
+    """('array' | 'lines', bytes to skip for a BOM)."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    skip = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    first = head[skip:].lstrip()[:1]
+    if not first:
+        raise SourceError(path, "holds no statements (only whitespace)")
+    if first == b"[":
+        return "array", skip
+    if first == b"{":
+        return "lines", skip
+    raise SourceError(path, "is neither a JSON array of statements nor JSON lines", row=1)
+
+
+def _statements(path: Path) -> Iterator[tuple[int, Any]]:
+    shape, skip = _shape(path)
+    if shape == "array":
+        with open(path, "rb") as fh:
+            fh.seek(skip)
+            n = 0
+            try:
+                for n, item in enumerate(ijson.items(fh, "item", use_float=True), start=1):  # noqa: B007
+                    yield n, item
+            except ijson.JSONError as exc:
+                raise SourceError(path, f"broken JSON array after statement {n}: {str(exc).splitlines()[0]}",
+                                  row=n + 1) from exc
+        return
+    with open(path, encoding="utf-8-sig", newline=None) as fh:
+        for line_no, raw in enumerate(fh, start=1):
+            text = raw.strip()
+            if not text:
+                continue
+            try:
+                yield line_no, json.loads(text)
+            except json.JSONDecodeError as exc:
+                yield line_no, _Bad(text[:80], f"not valid JSON ({exc.msg} at column {exc.colno})")
+
+
+def _version(stmt: dict[str, Any]) -> str:
+    return "0.4" if ("recordType" in stmt or "statementId" in stmt) else "0.2"
+
+
+def _index(path: Path) -> _Index:
+    index = _Index()
+    try:
+        for row, stmt in _statements(path):
+            if not isinstance(stmt, dict):
+                continue
+            if _version(stmt) == "0.4":
+                record, kind = stmt.get("recordId"), stmt.get("recordType")
+                if not isinstance(record, str):
+                    continue
+                when = str(stmt.get("statementDate") or "")
+                if record not in index.latest or when >= index.latest[record][0]:
+                    index.latest[record] = (when, row)
+                    if kind in ("entity", "person"):
+                        index.label[record] = "Company" if kind == "entity" else "Person"
+                        index.node_row[record] = row
+            else:
+                sid, kind = stmt.get("statementID"), stmt.get("statementType")
+                if not isinstance(sid, str):
+                    continue
+                for old in stmt.get("replacesStatements") or []:
+                    if isinstance(old, str):
+                        index.replaced_by[old] = sid
+                if kind in ("entityStatement", "personStatement"):
+                    index.label[sid] = "Company" if kind == "entityStatement" else "Person"
+                    index.node_row[sid] = row
+    except UnicodeDecodeError as exc:
+        raise SourceError(path, f"is not UTF-8 text (byte {exc.start})") from exc
+    return index
+
+
+# -- building chunks -------------------------------------------------------------------------
+class _Builder:
+    def __init__(self) -> None:
+        self.nodes: dict[str, dict[str, dict[str, Any]]] = {"Country": {}, "Company": {}, "Person": {}}
+        self.rels: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+
+    def finish(self, chunk: Chunk) -> Chunk:
+        chunk.nodes = [NodeBatch(label, list(rows.values())) for label, rows in self.nodes.items() if rows]
+        chunk.relationships = [RelBatch(t, s, e, rows) for (t, s, e), rows in self.rels.items()]
+        return chunk
+
+
+def _read(path: Path, index: _Index) -> Iterator[Chunk]:
+    chunk, builder = Chunk(), _Builder()
+    waiting: list[tuple[str, str, str, dict[str, Any]]] = []
+    for row, stmt in _statements(path):
+        chunk.read += 1
+        _one(stmt, row, path.name, index, chunk, builder, waiting)
+        if chunk.read >= CHUNK_STATEMENTS:
+            yield builder.finish(chunk)
+            chunk, builder = Chunk(), _Builder()
+    if chunk.read:
+        yield builder.finish(chunk)
+    if waiting:
+        final = Chunk()
+        grouped: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        for rel, start, end, rel_row in waiting:
+            grouped.setdefault((rel, start, end), []).append(rel_row)
+        final.relationships = [RelBatch(t, s, e, rows) for (t, s, e), rows in grouped.items()]
+        yield final
+
+
+def _one(stmt: Any, row: int, name: str, index: _Index, chunk: Chunk, builder: _Builder,
+         waiting: list[tuple[str, str, str, dict[str, Any]]]) -> None:
+    def reject(field_name: str, value: Any, reason: str) -> None:
+        record = {k: stmt.get(k) for k in ("statementId", "statementID", "recordId", "recordType", "statementType")
+                  if isinstance(stmt, dict) and stmt.get(k)}
+        chunk.rejects.append(Reject(row, field_name, value, reason, record))
+
+    if isinstance(stmt, _Bad):
+        reject("line", stmt.text, stmt.reason)
+        return
+    if not isinstance(stmt, dict):
+        reject("statement", str(stmt)[:80], "a statement must be a JSON object")
+        return
+    try:
+        if _version(stmt) == "0.4":
+            _statement_04(stmt, row, name, index, builder, waiting, reject)
+        else:
+            _statement_02(stmt, row, name, index, builder, waiting, reject)
+    except DateProblem as exc:
+        field_name, value = exc.args[1], exc.args[2]
+        reject(field_name, value, exc.args[0])
+
+
+def _date(value: Any, field_name: str) -> str | None:
+    if value in (None, ""):
+        return None
+    try:
+        return parse_partial_date(str(value))
+    except DateProblem as exc:
+        raise DateProblem(str(exc), field_name, value) from None
+
+
+def _statement_04(stmt: dict[str, Any], row: int, name: str, index: _Index, builder: _Builder,
+                  waiting: list, reject: Any) -> None:
+    record, kind = stmt.get("recordId"), stmt.get("recordType")
+    if not isinstance(record, str) or not record:
+        reject("recordId", record, "statement has no recordId")
+        return
+    if kind not in ("entity", "person", "relationship"):
+        reject("recordType", kind, "recordType must be entity, person or relationship")
+        return
+    details = stmt.get("recordDetails")
+    if not isinstance(details, dict):
+        reject("recordDetails", None, "statement has no recordDetails object")
+        return
+    stated = _date(stmt.get("statementDate"), "statementDate")
+    if index.latest.get(record, ("", row))[1] != row:
+        return  # an earlier statement about a record restated later in the file: folded into the latest
+    closed = stmt.get("recordStatus") == "closed"
+    record_id = f"{name}:{row}"
+    if kind == "entity":
+        _entity(record, details, details.get("jurisdiction"), closed, record_id, row, builder, reject)
+    elif kind == "person":
+        _person(record, details, record_id, row, builder, reject)
+    else:
+        subject, party = details.get("subject"), details.get("interestedParty")
+        if not isinstance(subject, str):
+            reject("subject", json.dumps(subject)[:80], f"subject unspecified: {_reason(subject)}")
+            return
+        if not isinstance(party, str):
+            reject("interestedParty", json.dumps(party)[:80], f"interested party unspecified: {_reason(party)}")
+            return
+        _interests(record, subject, party, details.get("interests"), closed, stated, record_id, row,
+                   index, builder, waiting, reject)
+
+
+def _statement_02(stmt: dict[str, Any], row: int, name: str, index: _Index, builder: _Builder,
+                  waiting: list, reject: Any) -> None:
+    sid, kind = stmt.get("statementID"), stmt.get("statementType")
+    if not isinstance(sid, str) or not sid:
+        reject("statementID", sid, "statement has no statementID")
+        return
+    if kind not in ("entityStatement", "personStatement", "ownershipOrControlStatement"):
+        reject("statementType", kind, "not a BODS 0.2/0.3 statementType")
+        return
+    stated = _date(stmt.get("statementDate"), "statementDate")
+    if sid in index.replaced_by:
+        return  # replaced by a later statement in this file: folded into its replacement
+    record_id = f"{name}:{row}"
+    if kind == "entityStatement":
+        _entity(sid, stmt, stmt.get("incorporatedInJurisdiction"), False, record_id, row, builder, reject)
+    elif kind == "personStatement":
+        _person(sid, stmt, record_id, row, builder, reject)
+    else:
+        subject = (stmt.get("subject") or {}).get("describedByEntityStatement")
+        party_obj = stmt.get("interestedParty") or {}
+        party = party_obj.get("describedByPersonStatement") or party_obj.get("describedByEntityStatement")
+        if not isinstance(subject, str):
+            reject("subject", json.dumps(stmt.get("subject"))[:80], "subject has no describedByEntityStatement")
+            return
+        if not isinstance(party, str):
+            reject("interestedParty", json.dumps(party_obj)[:80],
+                   f"interested party unspecified: {_reason(party_obj.get('unspecified'))}")
+            return
+        _interests(sid, index.resolve(subject), index.resolve(party), stmt.get("interests"), False, stated,
+                   record_id, row, index, builder, waiting, reject)
+
+
+def _reason(value: Any) -> str:
+    if isinstance(value, dict):
+        return str(value.get("reason") or value.get("description") or "no reason given")
+    return "no reason given"
+
+
+def _entity(key: str, d: dict[str, Any], jurisdiction: Any, closed: bool, record_id: str, row: int,
+            builder: _Builder, reject: Any) -> None:
+    entity_type = d.get("entityType")
+    entity_type = entity_type.get("type") if isinstance(entity_type, dict) else entity_type
+    entity_name = (d.get("name") or "").strip() if isinstance(d.get("name"), str) else ""
+    if not entity_name and entity_type not in _ANONYMOUS:
+        reject("name", None, "entity has no name (and is not declared anonymous or unknown)")
+        return
+    founded = _date(d.get("foundingDate"), "foundingDate")
+    dissolved = _date(d.get("dissolutionDate"), "dissolutionDate")
+    jur_code = jur_name = None
+    if isinstance(jurisdiction, dict):
+        jur_code, jur_name = jurisdiction.get("code"), jurisdiction.get("name")
+    country = normalise_country(str(jur_code)[:2]) if jur_code else None
+    address, address_country = _address(d.get("addresses"))
+    country = country or address_country
+    props: dict[str, Any] = {
+        "name": entity_name or None, "name_norm": normalise_name(entity_name) or None,
+        "aliases": [a for a in d.get("alternateNames") or [] if isinstance(a, str)] or None,
+        "country": country, "jurisdiction": jur_code or jur_name, "incorporation_date": founded,
+        "dissolution_date": dissolved, "address": address, "status": "closed" if closed else None,
+    }
+    props.update(_identifiers(d.get("identifiers")))
+    builder.nodes["Company"][key] = {"key": key, "record_id": record_id, "props": props}
+    _in_country(key, country, record_id, row, builder)
+
+
+def _in_country(key: str, country: str | None, record_id: str, row: int, builder: _Builder) -> None:
+    if country:
+        builder.nodes["Country"][country] = country_row(country)
+        label = "Company" if key in builder.nodes["Company"] else "Person"
+        builder.rels.setdefault(("IN", label, "Country"), []).append(
+            {"start": key, "end": country, "props": {}, "row": row, "record_id": record_id})
+
+
+def _identifiers(items: Any) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for ident in items if isinstance(items, list) else []:
+        if not isinstance(ident, dict) or not ident.get("id"):
+            continue
+        scheme = str(ident.get("scheme") or "").upper()
+        target = SCHEMES.get(scheme) or ("registration_number" if _ORG_ID_SCHEME.match(scheme) else None)
+        if target and target not in found:
+            found[target] = str(ident["id"]).strip()
+    return found
+
+
+def _address(items: Any) -> tuple[str | None, str | None]:
+    """The registered address if there is one, else the first; and its country code."""
+    addresses = [a for a in items if isinstance(a, dict)] if isinstance(items, list) else []
+    addresses.sort(key=lambda a: a.get("type") != "registered")
+    for a in addresses:
+        text = ", ".join(str(v) for v in (a.get("address"), a.get("postCode")) if v)
+        country = a.get("country")
+        code = country.get("code") if isinstance(country, dict) else country
+        if text or code:
+            return text or None, normalise_country(str(code)) if code else None
+    return None, None
+
+
+def _person(key: str, d: dict[str, Any], record_id: str, row: int, builder: _Builder, reject: Any) -> None:
+    person_type = d.get("personType")
+    full = None
+    for n in d.get("names") or []:
+        if isinstance(n, dict):
+            full = n.get("fullName") or " ".join(
+                str(n[k]) for k in ("givenName", "patronymicName", "familyName") if n.get(k)) or None
+            if full:
+                break
+    if not full and person_type not in _ANONYMOUS:
+        reject("names", None, "person has no name (and is not declared anonymous or unknown)")
+        return
+    nationalities = [n.get("code") for n in d.get("nationalities") or [] if isinstance(n, dict) and n.get("code")]
+    country = normalise_country(str(nationalities[0])) if nationalities else None
+    props = {"name": full, "name_norm": normalise_name(full) or None,
+             "birth_date": _date(d.get("birthDate"), "birthDate"),
+             "nationality": country or (nationalities[0] if nationalities else None), "country": country}
+    builder.nodes["Person"][key] = {"key": key, "record_id": record_id, "props": props}
+    _in_country(key, country, record_id, row, builder)
+
+
+def _interests(base: str, subject: str, party: str, interests: Any, closed: bool, stated: str | None,
+               record_id: str, row: int, index: _Index, builder: _Builder, waiting: list, reject: Any) -> None:
+    start_label, end_label = index.label.get(party, "Company"), index.label.get(subject, "Company")
+    items = [i for i in interests if isinstance(i, dict)] if isinstance(interests, list) else []
+    rows: list[tuple[str, dict[str, Any]]] = []
+    for n, interest in enumerate(items or [{}]):
+        kind = interest.get("type")
+        start, end = _date(interest.get("startDate"), "startDate"), _date(interest.get("endDate"), "endDate")
+        ended = closed or end is not None
+        if ended and end is None:
+            end = stated
+        if kind in DIRECTS_INTERESTS:
+            rel, props = "DIRECTS", {"role": kind, "start": start, "end": end}
+        else:
+            direct = interest.get("directOrIndirect") or interest.get("interestLevel")
+            props = {**_share(interest.get("share")), "start": start, "end": end, "kind": kind,
+                     "direct": {"direct": True, "indirect": False}.get(direct),
+                     "status": "closed" if ended else "open"}
+            rel = "OWNS"
+        rows.append((rel, {"start": party, "end": subject, "rel_key": f"{base}#{n}", "props": props,
+                           "row": row, "record_id": record_id}))
+    for rel, _ in rows:
+        if (start_label, end_label) not in rel_type(rel).endpoints:
+            reject(rel, f"{party} -> {subject}", f"{rel} cannot link a {start_label} to a {end_label}")
+            return
+    ready = index.node_row.get(party, row + 1) <= row and index.node_row.get(subject, row + 1) <= row
+    for rel, rel_row in rows:
+        if ready:
+            builder.rels.setdefault((rel, start_label, end_label), []).append(rel_row)
+        else:
+            waiting.append((rel, start_label, end_label, rel_row))
+
+
+def _share(share: Any) -> dict[str, float]:
+    if not isinstance(share, dict):
+        return {}
+    out: dict[str, float] = {}
+    for field_name, target in (("exact", "share"), ("minimum", "share_min"), ("min", "share_min"),
+                               ("exclusiveMinimum", "share_min"), ("maximum", "share_max"), ("max", "share_max"),
+                               ("exclusiveMaximum", "share_max")):
+        value = share.get(field_name)
+        # bool is an int in Python: 0.2's exclusiveMinimum/Maximum flags must not become 1.0 / 0.0
+        if isinstance(value, int | float) and not isinstance(value, bool) and target not in out:
+            out[target] = float(value)
+    return out
