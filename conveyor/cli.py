@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
+from .commands.analysis import mirror, switching
 from .commands.db import db
 from .commands.demo import demo
+from .commands.gaps import gaps
 from .commands.load import load
 from .commands.owners import owners
 from .commands.query import query
@@ -38,7 +40,7 @@ def cli(ctx: click.Context, db: str | None, batch_size: int | None) -> None:
     ctx.obj = Settings(db, batch_size)
 
 
-for command in (db, load, query, routes, demo, resolve, owners, synth):
+for command in (db, load, query, routes, demo, mirror, switching, gaps, resolve, owners, synth):
     cli.add_command(command)
 
 

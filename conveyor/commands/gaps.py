@@ -1,0 +1,27 @@
+"""`conveyor gaps`: what a sanctions list of HS codes leaves open, with the trade still flowing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from queries.gaps import gap_report, read_sanctions
+
+from ..context import store_from
+from .analysis import emit
+
+
+@click.command()
+@click.option("--codes", "codes_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV with a column hs_code (optional program, listed).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the report to this file (.json as JSON, anything else as CSV).")
+@click.pass_context
+def gaps(ctx: click.Context, codes_file: Path, fmt: str, out: Path | None) -> None:
+    """Colony product groups and sibling codes a sanctions list leaves unsanctioned, with their trade."""
+    sanctions = read_sanctions(codes_file)
+    with store_from(ctx) as store:
+        frame = gap_report(store, sanctions)
+    emit(frame, fmt, out)

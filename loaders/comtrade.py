@@ -1,0 +1,185 @@
+"""UN Comtrade extracts (CSV as the Comtrade API and bulk files publish them): one TradeFlow per
+reporter, partner, second partner, flow, commodity code and period, linked to the Product of its code.
+
+Also the shared builder of TradeFlow chunks (`flow_chunk`), which the Comext reader uses too: both
+sources then look the same to the analyses (flow 'M' import, 'X' export, ISO alpha-2 countries,
+period 'YYYY' or 'YYYY-MM').
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError
+from .csvfile import check_readable, read_csv_chunks, read_header
+from .mapping import Mapping, load_mapping
+from .names import normalise_country
+from .parse import FieldProblem, parse_amount, parse_hs
+from .records import product_stub
+
+FIELDS = ("reporterISO", "partnerISO", "partner2ISO", "flowCode", "cmdCode", "classificationCode", "period",
+          "qty", "qtyUnitAbbr", "netWgt", "primaryValue", "cifvalue", "fobvalue", "customsCode", "motCode")
+REQUIRED = ("reporterISO", "partnerISO", "flowCode", "cmdCode", "period")
+# Import, export, re-import, re-export and the inward/outward processing flows Comtrade publishes.
+FLOWS = {"M", "X", "RM", "RX", "MIP", "MOP", "XIP", "XOP", "DX", "FM"}
+# Comtrade area codes that are not a partner country: a row with one of them cannot be a country pair.
+_AREAS = {"W00": "World", "_X": "areas not elsewhere specified", "X1": "areas not elsewhere specified",
+          "XX": "unspecified", "EUR": "European Union aggregate", "EU": "European Union aggregate",
+          "S19": "special categories", "R4": "areas not elsewhere specified"}
+# A second partner of World/unknown means 'no second partner' in Comtrade extracts.
+_NO_PARTNER2 = {"", "W00", "ZZZ", "_X", "X1", "0"}
+_PERIOD = re.compile(r"^(\d{4})(?:-?(\d{2}))?$")
+
+
+class Problem(FieldProblem):
+    """A field problem that names the source column it came from."""
+
+    def __init__(self, reason: str, column: str, value: Any):
+        super().__init__(reason)
+        self.column, self.value = column, value
+
+
+def country(text: str, column: str, what: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise Problem(f"{what} is missing", column, text)
+    if text.upper() in _AREAS:
+        raise Problem(f"{what} {text!r} is an area ({_AREAS[text.upper()]}), not a country", column, text)
+    code = normalise_country(text)
+    if code is None:
+        raise Problem(f"{what} {text!r} is not an ISO 3166 country", column, text)
+    return code
+
+
+def period(text: str, column: str) -> str:
+    """'2023' -> '2023'; '202305' or '2023-05' -> '2023-05'."""
+    m = _PERIOD.match((text or "").strip())
+    if not m:
+        raise Problem(f"period {text!r} is not YYYY or YYYYMM", column, text)
+    year, month = int(m.group(1)), m.group(2)
+    if not 1950 <= year <= 2100:
+        raise Problem(f"period {text!r}: year {year} is out of range", column, text)
+    if month is None:
+        return f"{year:04d}"
+    if not 1 <= int(month) <= 12:
+        raise Problem(f"period {text!r}: month {month} is not 01-12", column, text)
+    return f"{year:04d}-{month}"
+
+
+def hs(text: str, column: str) -> str:
+    try:
+        return parse_hs(text)
+    except FieldProblem as problem:
+        raise Problem(str(problem), column, text) from None
+
+
+def amount(text: str, column: str, what: str, required: bool = False) -> float | None:
+    try:
+        value = parse_amount(text, what, allow_zero=not required)
+    except FieldProblem as problem:
+        raise Problem(str(problem), column, text) from None
+    if required and value is None:
+        raise Problem(f"{what} is missing", column, text)
+    return value
+
+
+def flow_key(kind: str, ident: Sequence[Any]) -> str:
+    """Stable id from what identifies the flow, so a reload merges onto the same node."""
+    text = "|".join(str(x if x is not None else "") for x in (kind, *ident))
+    return "tf:" + hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+Cleaner = Callable[[dict[str, str]], tuple[dict[str, Any], tuple]]
+
+
+def flow_chunk(frame, cleaner: Cleaner, kind: str, file_name: str, seen: dict[str, int]) -> Chunk:
+    """TradeFlow nodes and OF edges for one frame; `cleaner(rec)` returns (props, identity) or raises
+    Problem. A second row with the same identity is rejected as a duplicate, never summed silently."""
+    chunk = Chunk(read=len(frame))
+    flows, of, products = [], [], {}
+    for raw in frame.to_dict("records"):
+        row = raw.pop("_row")
+        rec = {k: (v or "").strip() for k, v in raw.items()}
+        try:
+            props, ident = cleaner(rec)
+        except Problem as problem:
+            chunk.rejects.append(Reject(row, problem.column, problem.value, str(problem), raw))
+            continue
+        key = flow_key(kind, ident)
+        if key in seen:
+            chunk.rejects.append(Reject(row, "(record)", "", f"duplicate flow: same reporter, partner, flow, "
+                                        f"code and period as row {seen[key]}", raw))
+            continue
+        seen[key] = row
+        code = props["hs_code"]
+        product = code[:6]  # CN8 / national tariff lines belong to their HS6; HS2/HS4 stay as they are
+        products[product] = product_stub(product)
+        flows.append({"key": key, "record_id": f"{file_name}:{row}", "props": {
+            "source_kind": kind, **props, "source_file": file_name, "source_row": row}})
+        of.append({"start": key, "end": product, "props": {}, "row": row})
+    chunk.nodes += [NodeBatch("Product", list(products.values())), NodeBatch("TradeFlow", flows)]
+    chunk.relationships.append(RelBatch("OF", "TradeFlow", "Product", of))
+    return chunk
+
+
+def renamed_frames(path: Path, fields: Sequence[str], required: Sequence[str], mapping_path: str | Path | None,
+                   aliases: dict[str, str] | None = None) -> Iterator:
+    """Frames whose columns carry the canonical names: through a YAML mapping if given, else the
+    published names (or a known alias). A missing required column is a SourceError before any row."""
+    check_readable(path)
+    header = read_header(path)
+    if mapping_path:
+        mapping: Mapping = load_mapping(mapping_path, fields, required)
+        mapping.check_against(path, header, f"mapping {mapping_path}")
+        rename = {col: f for f, col in mapping.columns.items()}
+    else:
+        rename = {}
+        for col in header:
+            canonical = (aliases or {}).get(col, col)
+            if canonical in fields and canonical not in rename.values():
+                rename[col] = canonical
+        missing = [f for f in required if f not in rename.values()]
+        if missing:
+            raise SourceError(path, f"missing required column(s) {missing} (or give --mapping MAP.yml); "
+                                    f"the file has {list(header)}", row=1, field=missing[0])
+    for frame in read_csv_chunks(path):
+        frame = frame.rename(columns=rename)
+        keep = [f for f in fields if f in frame.columns]
+        yield frame[[*keep, "_row"]]
+
+
+def _clean(rec: dict[str, str]) -> tuple[dict[str, Any], tuple]:
+    flow = rec.get("flowCode", "").upper()
+    if flow not in FLOWS:
+        raise Problem(f"flowCode {rec.get('flowCode')!r} is not one of {sorted(FLOWS)}", "flowCode",
+                      rec.get("flowCode"))
+    reporter = country(rec.get("reporterISO", ""), "reporterISO", "reporter")
+    partner = country(rec.get("partnerISO", ""), "partnerISO", "partner")
+    p2_text = rec.get("partner2ISO", "")
+    partner2 = None if p2_text.upper() in _NO_PARTNER2 else country(p2_text, "partner2ISO", "second partner")
+    code = hs(rec.get("cmdCode", ""), "cmdCode")
+    when = period(rec.get("period", ""), "period")
+    # primaryValue is Comtrade's headline value (CIF for imports, FOB for exports); fall back to those.
+    value_col = next((c for c in ("primaryValue", "cifvalue" if flow.endswith("M") else "fobvalue")
+                      if rec.get(c)), "primaryValue")
+    value = amount(rec.get(value_col, ""), value_col, "value", required=True)
+    props = {
+        "reporter": reporter, "partner": partner, "partner2": partner2, "flow": flow, "hs_code": code,
+        "period": when, "value": value,
+        "quantity": amount(rec.get("qty", ""), "qty", "quantity"),
+        "net_weight_kg": amount(rec.get("netWgt", ""), "netWgt", "net weight"),
+    }
+    ident = (reporter, partner, partner2, flow, code, when, rec.get("customsCode", ""), rec.get("motCode", ""))
+    return props, ident
+
+
+def read_comtrade(path: str | Path, *, source: str, mapping: str | Path | None = None) -> Iterator[Chunk]:
+    """The common reader signature (see loaders.formats)."""
+    p = Path(path)
+    seen: dict[str, int] = {}
+    for frame in renamed_frames(p, FIELDS, REQUIRED, mapping):
+        yield flow_chunk(frame, _clean, "comtrade", p.name, seen)
