@@ -65,7 +65,7 @@ def colonies(ctx: click.Context, file: Path, rejects_dir: Path, source: str | No
 
 
 @load.command()
-@_file
+@click.argument("file", type=click.Path(path_type=Path))  # a folder too: ICIJ's set of CSV files
 @click.option("--format", "fmt", type=click.Choice(sorted(REGISTRY_FORMATS)), required=True,
               help="ftm (FollowTheMoney JSON lines), bods (Open Ownership statements), gleif (level 1/2 "
                    "CSV), icij (Offshore Leaks CSV), csv (any registry CSV through --mapping).")

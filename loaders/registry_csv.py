@@ -1,0 +1,191 @@
+"""Any company-registry CSV through a declarative YAML mapping (canonical field: source column).
+
+The mapping also says how a company's key is built (`key: "unp:{unp}"`,
+`key: "oc:{jurisdiction}:{registration_number}"`)
+and, if the file names parents, how a parent's key is built (`parent_key: "unp:{parent_id}"`). Identifiers with a
+known shape (UNP, INN, OGRN, LEI) are checked; a bad one rejects the row, naming the field.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError
+from .csvfile import check_readable, read_csv_chunks, read_header
+from .gleif import lei_problem
+from .mapping import Mapping, load_mapping
+from .names import normalise_country, normalise_name
+from .parse import DATE_FORMATS, FieldProblem, parse_amount, parse_date
+from .records import company_row, country_row
+
+FIELDS = (
+    "id", "name", "name_local", "aliases", "legal_form", "country", "jurisdiction", "registration_number", "unp",
+    "inn", "ogrn", "lei", "incorporation_date", "dissolution_date", "status", "address", "parent_id",
+    "parent_share", "director_name", "director_role", "synthetic",
+)
+REQUIRED = ("name",)
+OPTIONS = ("key", "parent_key", "roles")
+_DATES = ("incorporation_date", "dissolution_date")
+# Registry identifiers whose shape is fixed by law: a wrong one is a typo or a shifted column.
+_ID_SHAPES = {
+    "unp": (re.compile(r"^\d{9}$"), "a Belarus UNP has 9 digits"),
+    "inn": (re.compile(r"^(\d{10}|\d{12})$"), "a Russian INN has 10 (company) or 12 (person) digits"),
+    "ogrn": (re.compile(r"^(\d{13}|\d{15})$"), "a Russian OGRN has 13 (OGRN) or 15 (OGRNIP) digits"),
+}
+
+
+def _template_fields(mapping_path: Path, option: str, template: object) -> list[str]:
+    if not isinstance(template, str):
+        raise SourceError(mapping_path, f"{option} must be a template like 'unp:{{unp}}'", field=option)
+    try:
+        names = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+    except ValueError as exc:
+        raise SourceError(mapping_path, f"{option} {template!r} is not a valid template: {exc}", field=option) from exc
+    for name in names:
+        if name not in FIELDS:
+            raise SourceError(mapping_path, f"{option} uses {{{name}}}, which is not a known field; known fields: "
+                                            f"{list(FIELDS)}", field=option)
+    if not names:
+        raise SourceError(mapping_path, f"{option} {template!r} uses no field: every row would get one key",
+                          field=option)
+    return names
+
+
+def read_registry_csv(path: str | Path, *, source: str, mapping: str | Path | None = None) -> Iterator[Chunk]:
+    p = check_readable(path)
+    if mapping is None:
+        raise SourceError(p, "--format csv needs --mapping (a YAML file mapping canonical fields to this file's "
+                             "columns; see loaders/mappings/)")
+    mp = Path(mapping)
+    m = load_mapping(mp, FIELDS, REQUIRED, OPTIONS)
+    m.check_against(p, read_header(p), str(mp))
+    key_template = str(m.options.get("key") or "{id}")
+    key_fields = _template_fields(mp, "key", key_template)
+    parent_template = m.options.get("parent_key")
+    parent_fields = _template_fields(mp, "parent_key", parent_template) if parent_template else []
+    for name in key_fields + parent_fields:
+        if name not in m.columns and name not in m.defaults:
+            raise SourceError(mp, f"the key template uses {{{name}}}, which is not mapped", field=name)
+    roles = tuple(m.options.get("roles") or ())
+    yield from _read(p, m, key_template, str(parent_template or ""), roles)
+
+
+def _read(p: Path, m: Mapping, key_template: str, parent_template: str, roles: tuple[str, ...]) -> Iterator[Chunk]:
+    formats = m.date_formats or DATE_FORMATS
+    owns: list[dict[str, Any]] = []  # emitted after every company, so a parent later in the file is found
+    seen: dict[str, int] = {}
+    for frame in read_csv_chunks(p, tuple(m.columns.values())):
+        chunk = Chunk(read=len(frame))
+        companies, people, countries, located, directs = [], [], {}, [], []
+        for raw in frame.to_dict("records"):
+            row = raw.pop("_row")
+            rec = {f: (raw.get(col) or "").strip() for f, col in m.columns.items()}
+            for f, value in m.defaults.items():
+                rec[f] = rec.get(f) or value
+            try:
+                props = _props(rec, formats)
+                key = _key(key_template, rec)
+                if key in seen:
+                    raise _Bad(next(iter(_fields(key_template))), f"duplicate key {key} (first at row {seen[key]})")
+                parent = _key(parent_template, rec, optional=True) if parent_template else None
+                share = parse_amount(rec.get("parent_share", ""), "parent_share") if parent else None
+                if share is not None and share > 100:
+                    raise _Bad("parent_share", f"share {share:g} is over 100 %")
+            except _Bad as bad:
+                chunk.rejects.append(Reject(row, m.columns.get(bad.field, bad.field), rec.get(bad.field, ""),
+                                            bad.reason, raw))
+                continue
+            except FieldProblem as exc:
+                chunk.rejects.append(Reject(row, m.columns.get("parent_share", "parent_share"),
+                                            rec.get("parent_share"), str(exc), raw))
+                continue
+            seen[key] = row
+            country = props.pop("country")
+            company = company_row(rec["name"], country, record_id=f"{p.name}:{row}", key=key, **props)
+            companies.append(company)
+            if country:
+                countries[country] = country_row(country)
+                located.append({"start": key, "end": country, "props": {}, "row": row})
+            if parent:
+                owns.append({"start": parent, "end": key, "rel_key": f"{parent}|{key}", "row": row,
+                             "record_id": f"{p.name}:{row}", "props": {"share": share, "direct": True}})
+            if rec.get("director_name"):
+                person = f"person:{normalise_name(rec['director_name']).replace(' ', '-')}@{key}"
+                people.append({"key": person, "record_id": f"{p.name}:{row}", "props": {
+                    "name": rec["director_name"], "name_norm": normalise_name(rec["director_name"]),
+                    "position": rec.get("director_role") or None}})
+                directs.append({"start": person, "end": key, "rel_key": f"{person}|{key}", "row": row,
+                                "props": {"role": rec.get("director_role") or "director"}})
+        chunk.nodes += [NodeBatch("Country", list(countries.values())), NodeBatch("Company", companies, roles),
+                        NodeBatch("Person", people)]
+        chunk.relationships += [RelBatch("IN", "Company", "Country", located),
+                                RelBatch("DIRECTS", "Person", "Company", directs)]
+        yield chunk
+    if owns:
+        yield Chunk(relationships=[RelBatch("OWNS", "Company", "Company", owns)])
+
+
+class _Bad(Exception):
+    def __init__(self, field: str, reason: str):
+        super().__init__(reason)
+        self.field, self.reason = field, reason
+
+
+def _fields(template: str) -> list[str]:
+    return [f for _, f, _, _ in string.Formatter().parse(template) if f]
+
+
+def _key(template: str, rec: dict[str, str], optional: bool = False) -> str | None:
+    values = {}
+    for name in _fields(template):
+        value = rec.get(name, "")
+        if not value:
+            if optional:
+                return None
+            raise _Bad(name, f"{name} is needed for the key ({template}) but is empty")
+        values[name] = value.lower() if name == "jurisdiction" else value
+    return template.format(**values)
+
+
+def _props(rec: dict[str, str], formats: tuple[str, ...]) -> dict[str, Any]:
+    if not rec.get("name"):
+        raise _Bad("name", "name is missing")
+    for name, (shape, why) in _ID_SHAPES.items():
+        if rec.get(name) and not shape.match(rec[name]):
+            raise _Bad(name, f"{rec[name]!r} is not a valid {name.upper()}: {why}")
+    if rec.get("lei"):
+        rec["lei"] = rec["lei"].upper()
+        problem = lei_problem(rec["lei"])
+        if problem:
+            raise _Bad("lei", f"invalid LEI: {problem}")
+    if rec.get("parent_id") and "unp" in rec and not _ID_SHAPES["unp"][0].match(rec["parent_id"]):
+        raise _Bad("parent_id", f"{rec['parent_id']!r} is not a valid UNP: {_ID_SHAPES['unp'][1]}")
+    dates: dict[str, str | None] = {}
+    for name in _DATES:
+        try:
+            dates[name] = parse_date(rec[name], formats) if rec.get(name) else None
+        except FieldProblem as exc:
+            raise _Bad(name, str(exc)) from None
+    country = None
+    if rec.get("country"):
+        country = normalise_country(rec["country"])
+        if country is None:
+            raise _Bad("country", f"{rec['country']!r} is not an ISO 3166 country")
+    elif rec.get("jurisdiction"):  # OpenCorporates 'gb', 'us_de': the country is the part before '_'
+        country = normalise_country(re.split(r"[_\-]", rec["jurisdiction"])[0])
+    aliases = [a.strip() for a in rec.get("aliases", "").split(";") if a.strip()]
+    if rec.get("name_local") and rec["name_local"] != rec["name"]:
+        aliases.append(rec["name_local"])
+    return {
+        "country": country, "legal_form": rec.get("legal_form") or None,
+        "jurisdiction": rec.get("jurisdiction") or None,
+        "registration_number": rec.get("registration_number") or rec.get("unp") or rec.get("ogrn") or None,
+        "unp": rec.get("unp") or None, "inn": rec.get("inn") or None, "ogrn": rec.get("ogrn") or None,
+        "lei": rec.get("lei") or None, "status": rec.get("status") or None, "address": rec.get("address") or None,
+        "aliases": aliases or None, "synthetic": rec.get("synthetic", "").lower() in ("true", "1", "yes") or None,
+        **dates,
+    }
