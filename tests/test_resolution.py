@@ -172,3 +172,42 @@ def test_blocking_never_compares_all_pairs():
     assert stats.comparisons < n * (n - 1) / 2 / 10, stats.to_dict()
     assert stats.skipped  # 'fictional' and the shared second words make blocks too big: skipped, and reported
     assert {k for k, _ in stats.skipped} >= {"p:fict"}
+
+
+def test_town_settles_a_no_country_record_between_two_same_name_firms():
+    entities = [Entity("by:1", "ООО «Полесдревин Мебель» (fictional)", country="BY",
+                       address="ул. Лесная 12, 220000 Минск"),
+                Entity("pl:1", "Polesdrevin Mebel Sp. z o.o. (fictional)", country="PL",
+                       address="ul. Polna 3, 15-001 Bialystok"),
+                Entity("cu:1", "Polesdrevin Mebel LLC (fictional)", address="Minsk"),
+                Entity("cu:2", "Polesdrevin Mebel Ltd (fictional)")]
+    result = resolve_entities(entities)
+    assert result.merged_into == {"by:1": "by:1", "cu:1": "by:1"}  # the town says which one
+    by_pair = {(c.left, c.right): c for c in result.candidates}
+    assert "same place" in by_pair[("by:1", "cu:1")].reasons
+    # with nothing but the name, cu:2 cannot say which one it is: review, not a merge
+    assert by_pair[("by:1", "cu:2")].judgement == "open" and by_pair[("cu:2", "pl:1")].judgement == "open"
+
+
+def test_typo_in_a_frequent_word_merges_but_another_industry_word_does_not():
+    rng = random.Random(3)
+    words = ["".join(rng.choice("bdgkmnprstvz") + rng.choice("aeiou") for _ in range(4)) for _ in range(600)]
+    filler = [Entity(f"f{i}", f"{w} {rng.choice(['Agro', 'Metall', 'Mebel'])} (fictional)", country="BY")
+              for i, w in enumerate(words)]
+    entities = [*filler,
+                Entity("a:1", "ЗАО «Краслинлес Агро» (fictional)", country="BY"),
+                Entity("a:2", "Kraslinles Ageo LLC (fictional)", country="BY"),  # typo in the frequent word
+                Entity("a:3", "ЗАО «Краслинлес Мебель» (fictional)", country="BY")]  # another firm
+    merged = resolve_entities(entities).merged_into
+    assert merged.get("a:1") == merged.get("a:2") is not None
+    assert merged.get("a:3") is None
+
+
+def test_long_words_one_edit_apart_always_share_a_block_key():
+    from loaders.resolution.blocking import block_keys
+    rng = random.Random(5)
+    for _ in range(2000):
+        word = "".join(rng.choice("abdeiklmnorstuv") for _ in range(rng.randint(8, 18)))
+        p = rng.randrange(len(word))
+        for variant in (word[:p] + word[p + 1:], word[:p] + "z" + word[p + 1:], word[:p] + "z" + word[p:]):
+            assert block_keys(word) & block_keys(variant), (word, variant)

@@ -59,7 +59,7 @@ def resolve(ctx: click.Context, threshold: float, judgements_path: str, review: 
                    f"{c['clusters']:,} merged clusters covering {c['merged_entities']:,} nodes")
         b = c["blocking"]
         click.echo(f"  blocking: {b['comparisons']:,} comparisons in {b['blocks']:,} blocks of {b['records']:,} names"
-                   + (f"; {b['skipped_blocks']:,} blocks skipped as too big, e.g. "
+                   + (f"; {b['skipped_blocks']:,} blocks skipped (too big, or keys of frequent words), e.g. "
                       + ", ".join(f"{s['key']} ({s['size']:,})" for s in b["skipped_examples"][:3])
                       if b["skipped_blocks"] else ""))
     if unknown:

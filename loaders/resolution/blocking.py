@@ -1,11 +1,14 @@
-"""Blocking: names are only compared inside small blocks of records sharing a key (a 4-letter prefix
-or suffix of a folded token, or a whole short token), never all pairs. Blocks above `max_block` are
+"""Blocking: names are only compared inside small blocks of records sharing a key (a prefix or suffix
+of a folded token, or a whole short token), never all pairs. Tokens of 8+ letters give prefixes and
+suffixes of about half their length, in two lengths, so that two words one edit (typo, dropped or
+doubled letter) apart always share a key while a common stem ('bel...', 'poles...') does not make one
+huge block; shorter tokens give their 4-letter prefix and suffix. Blocks above `max_block` are
 skipped and reported (a key shared by thousands of names, like 'trade', says nothing); the pairs in
 them are still found through their other tokens' blocks."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -31,7 +34,13 @@ class BlockStats:
 def block_keys(folded: str) -> set[str]:
     keys = set()
     for token in folded.split():
-        if len(token) >= 4:
+        size = len(token)
+        if size >= 8:
+            half = (size + 2) // 2  # checked: every single edit of such a token keeps one key in common
+            for k in (half - 1, half):
+                keys.add("p:" + token[:k])
+                keys.add("s:" + token[-k:])
+        elif size >= 4:
             keys.add("p:" + token[:4])
             keys.add("s:" + token[-4:])
         elif token:
@@ -46,6 +55,13 @@ def name_candidates(
     Returns {(i, j): best name similarity 0..1} for entity pairs i < j at or above `cutoff`."""
     stats = BlockStats(records=len(records))
     blocks: dict[str, list[int]] = defaultdict(list)
+    df = Counter(t for _, folded in records for t in set(folded.split()))
+    limit_df = max(50, len(records) // 1000)
+    # Keys of frequent words ('mebel', 'trade') make blocks of every furniture firm: such a block is
+    # skipped (and reported) once it outgrows the word's own frequency limit, not only max_block;
+    # the pairs in it are found through their distinctive words.
+    frequent = {key for t, k in df.items() if k > limit_df for key in block_keys(t)}
+    del df
     for r, (_, folded) in enumerate(records):
         for key in block_keys(folded):
             blocks[key].append(r)
@@ -55,7 +71,7 @@ def name_candidates(
         n = len(members)
         if n < 2:
             continue
-        if n > max_block:
+        if n > max_block or (n > limit_df and key in frequent):
             stats.skipped.append((key, n))
             continue
         stats.blocks += 1
@@ -75,11 +91,11 @@ def _similar(records: Sequence[tuple[int, str]], members: list[int], limit: floa
     if len(members) < _SMALL:
         for x in range(len(members)):
             for y in range(x + 1, len(members)):
-                s = fuzz.token_sort_ratio(names[x], names[y], score_cutoff=limit)
+                s = fuzz.token_ratio(names[x], names[y], score_cutoff=limit)
                 if s:
                     yield members[x], members[y], s / 100
         return
-    matrix = process.cdist(names, names, scorer=fuzz.token_sort_ratio, score_cutoff=limit, workers=-1)
+    matrix = process.cdist(names, names, scorer=fuzz.token_ratio, score_cutoff=limit, workers=-1)
     xs, ys = (matrix >= limit).nonzero()
     for x, y in zip(xs.tolist(), ys.tolist(), strict=True):
         if x < y:

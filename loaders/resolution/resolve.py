@@ -12,7 +12,7 @@ from .blocking import DEFAULT_MAX_BLOCK, BlockStats, name_candidates
 from .clusters import canonical, components
 from .entities import Entity
 from .judgements import Judgement, pair_key
-from .scoring import names_of, score_pair
+from .scoring import TokenWeights, names_of, score_pair
 from .strongkeys import strong_key_pairs
 
 DEFAULT_THRESHOLD = 0.9  # at or above: merged automatically unless a person says otherwise
@@ -79,11 +79,11 @@ def resolve_entities(
 
     records = [(i, form) for i, e in enumerate(entities) for form in names_of(e)]
     name_pairs, stats = name_candidates(records, name_cutoff, max_block)
-    common = common_words(records)
+    weight = TokenWeights(form for _, form in records)
     for i, j in name_pairs:
         if (i, j) in found:
             continue
-        score, reasons = score_pair(entities[i], entities[j], common)
+        score, reasons = score_pair(entities[i], entities[j], weight)
         if score >= floor:
             found[(i, j)] = _candidate(entities, i, j, score, "name", reasons)
 
@@ -102,7 +102,7 @@ def resolve_entities(
             rejected.append(pair)
             continue
         if existing is None:
-            score, reasons = score_pair(entities[a], entities[b], common)
+            score, reasons = score_pair(entities[a], entities[b], weight)
             existing = found[(a, b)] = _candidate(entities, a, b, score, "judgement", reasons)
         existing.judgement = j.judgement
         existing.reasons = [*existing.reasons, _said(j)]
@@ -129,37 +129,38 @@ def _candidate(entities: Sequence[Entity], i: int, j: int, score: float, method:
     return Candidate(left, right, score, method, list(reasons), "")
 
 
-def common_words(records: Sequence[tuple[int, str]]) -> frozenset[str]:
-    """Words in more than max(20, 0.1%) of names: sector words, not names of firms."""
-    df = Counter(t for _, form in records for t in set(form.split()))
-    limit = max(20, len(records) // 1000)
-    return frozenset(t for t, k in df.items() if k > limit)
-
-
 def _ambiguous_to_open(entities: Sequence[Entity], found: dict[tuple[int, int], Candidate]) -> None:
     """An entity with no country whose automatic name matches lie in two or more countries cannot say
     which one it is (a 'Nordwood Trading' with no country, and one each in LT and PL): those matches
-    go to a person instead of merging the LT and PL firms through it."""
-    seen: dict[int, set[str]] = {}
+    go to a person instead of merging the LT and PL firms through it -- unless its address (or town)
+    agrees with matches in exactly one of those countries: those stay, the others wait."""
+    by_country: dict[int, dict[str, list[tuple[int, int]]]] = {}
+    placed: dict[int, set[str]] = {}
     for (i, j), c in found.items():
         if c.judgement != "auto" or c.method != "name":
             continue
         for x, y in ((i, j), (j, i)):
-            if not entities[x].country and entities[y].country:
-                seen.setdefault(x, set()).add(entities[y].country)
-    # ...unless exactly one of those matches shares its address: that one stays, the others wait.
-    by_address: dict[int, int] = {}
-    for (i, j), c in found.items():
-        if c.judgement == "auto" and c.method == "name" and "same address" in c.reasons:
-            for x in (i, j):
-                by_address[x] = by_address.get(x, 0) + 1
-    for (i, j), c in found.items():
-        for x in (i, j):
-            if c.judgement == "auto" and c.method == "name" and len(seen.get(x, ())) > 1:
-                if by_address.get(x) == 1 and "same address" in c.reasons:
-                    continue
+            if not entities[x].country:
+                # '' collects matches with other country-less records: an undecided record must not
+                # reach one country's firm through a country-less twin that is decided
+                by_country.setdefault(x, {}).setdefault(entities[y].country or "", []).append((i, j))
+                if "same address" in c.reasons or "same place" in c.reasons:
+                    placed.setdefault(x, set()).add(entities[y].country)
+    for x, countries in by_country.items():
+        if len(set(countries) - {""}) < 2:
+            continue
+        supported = placed.get(x, set())
+        keep = supported if len(supported) == 1 else set()
+        for country, pairs in countries.items():
+            if country in keep:
+                continue
+            if country == "" and keep:
+                continue  # x is settled by its address: its country-less twins may follow it
+            for pair in pairs:
+                c = found[pair]
                 c.judgement = "open"
-                c.reasons = [*c.reasons, f"ambiguous: {entities[x].id} matches names in {sorted(seen[x])}"]
+                where = sorted(set(countries) - {""})
+                c.reasons = [*c.reasons, f"ambiguous: {entities[x].id} matches names in {where}"]
 
 
 def _said(j: Judgement) -> str:
