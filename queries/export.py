@@ -73,7 +73,8 @@ def routes_graph(routes: Sequence[Route]) -> nx.MultiDiGraph:
         graph.add_node(colony, kind="Colony", name=route.colony_name, country="")
         first = route.hops[0].seller
         graph.add_node(f"Company:{first['id']}", kind="Producer", name=first["name"], country=first["country"])
-        graph.add_edge(colony, f"Company:{first['id']}", type="OPERATES", route=n)
+        if not graph.has_edge(colony, f"Company:{first['id']}"):
+            graph.add_edge(colony, f"Company:{first['id']}", type="OPERATES")
         for i, hop in enumerate(route.hops, start=1):
             b = hop.buyer
             kind = "Buyer" if i == len(route.hops) else "Intermediary"
@@ -94,8 +95,15 @@ _COLORS = {"Colony": "#8b0000", "Producer": "#d9534f", "Intermediary": "#f0ad4e"
 def write_html(graph: nx.MultiDiGraph, path: Path, heading: str) -> Path:
     from pyvis.network import Network
 
-    net = Network(height="800px", width="100%", directed=True, cdn_resources="in_line",
-                  heading=html.escape(heading))
+    # pyvis prints its `heading` twice; the page gets one heading of ours instead (see below).
+    net = Network(height="800px", width="100%", directed=True, cdn_resources="in_line")
+    # Left to right from the colony: the order of a route is the story an investigator reads.
+    net.set_options(json.dumps({
+        "layout": {"hierarchical": {"enabled": True, "direction": "LR", "sortMethod": "directed",
+                                    "levelSeparation": 260, "nodeSpacing": 140}},
+        "physics": {"enabled": False},
+        "edges": {"smooth": {"type": "cubicBezier", "forceDirection": "horizontal"}, "font": {"size": 11}},
+    }))
     for key, data in graph.nodes(data=True):
         name = str(data.get("name") or key)
         country = str(data.get("country") or "")
@@ -104,15 +112,27 @@ def write_html(graph: nx.MultiDiGraph, path: Path, heading: str) -> Path:
             key, label=html.escape(f"{name} ({country})" if country else name),
             title=html.escape(f"{kind}: {name}\ncountry: {country}\nkey: {key}"),
             color=_COLORS.get(kind, "#777777"), shape="box" if kind == "Colony" else "dot",
+            font={"color": "#ffffff"} if kind == "Colony" else {"color": "#222222"},
         )
-    for a, b, data in graph.edges(data=True):
-        details = "\n".join(f"{k}: {v}" for k, v in data.items() if v not in ("", None))
-        label = f"{data.get('date', '')} HS {data.get('hs_code', '')}".strip() if data.get("hs_code") else ""
+    # One drawn edge per pair: parallel shipments would be painted on top of each other.
+    for (a, b), hops in _edges_by_pair(graph).items():
+        details = "\n\n".join("\n".join(f"{k}: {v}" for k, v in d.items() if v not in ("", None)) for d in hops)
+        label = "\n".join(sorted({f"{d['date']} HS {d['hs_code']}" for d in hops if d.get("hs_code")}))
+        switched = any(d.get("code_switch") for d in hops)
         net.add_edge(a, b, title=html.escape(details), label=html.escape(label),
-                     color="#d9534f" if data.get("code_switch") else "#999999")
+                     color="#d9534f" if switched else "#999999")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(_REMOTE_ASSETS.sub("", net.generate_html(notebook=False)), encoding="utf-8")
+    page = _REMOTE_ASSETS.sub("", net.generate_html(notebook=False))
+    page = page.replace("<body>", f"<body>\n<h2 style=\"font-family:sans-serif\">{html.escape(heading)}</h2>", 1)
+    path.write_text(page, encoding="utf-8")
     return path
+
+
+def _edges_by_pair(graph: nx.MultiDiGraph) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    pairs: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for a, b, data in graph.edges(data=True):
+        pairs.setdefault((a, b), []).append(data)
+    return pairs
 
 
 def write_gexf(graph: nx.MultiDiGraph, path: Path) -> Path:
