@@ -1,0 +1,77 @@
+"""Ctrl-C during a long load: the progress bar was showing (stderr is a terminal) and afterwards the graph
+is exactly what it was before the load. The load runs as a real `conveyor load` process on a pseudo-
+terminal; SIGINT goes to its whole process group, as a terminal's Ctrl-C does (the embedded FalkorDB
+server gets it too). All companies are fictional."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CONVEYOR = [sys.executable, "-c", "from conveyor.cli import main; main()"]
+
+
+def _write_ftm(path: Path, n: int, prefix: str) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(n):
+            fh.write(json.dumps({"id": f"{prefix}-{i}", "schema": "Company", "properties": {
+                "name": [f"Interrupt Test Works {prefix} {i} (fictional)"], "country": ["by"],
+                "registrationNumber": [str(200000000 + i)]}}) + "\n")
+
+
+def _stats(db: Path) -> dict:
+    done = subprocess.run([*CONVEYOR, "--db", str(db), "db", "stats", "--json"], capture_output=True, text=True,
+                          cwd=ROOT, timeout=60, check=True)
+    stats = json.loads(done.stdout)
+    return {"nodes": stats["nodes"], "relationships": stats["relationships"]}
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX process groups")
+def test_ctrl_c_mid_load_leaves_graph_as_before(tmp_path: Path) -> None:
+    db = tmp_path / "graph.db"
+    small, big = tmp_path / "before.ftm.json", tmp_path / "big.ftm.json"
+    _write_ftm(small, 50, "before")
+    _write_ftm(big, 200_000, "big")  # far more than loads in the few seconds before the interrupt
+    subprocess.run([*CONVEYOR, "--db", str(db), "load", "registry", "--format", "ftm", str(small)], cwd=tmp_path,
+                   capture_output=True, timeout=60, check=True)
+    before = _stats(db)
+    assert before["nodes"]["Company"] == 50
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([*CONVEYOR, "--db", str(db), "load", "registry", "--format", "ftm", str(big)],
+                            cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower,
+                            start_new_session=True, env={**os.environ, "COLUMNS": "100", "TERM": "xterm"})
+    os.close(follower)
+    seen = b""
+    try:
+        # Wait until the progress bar on the terminal counts rows already written (chunks of 5,000).
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            if select.select([leader], [], [], 0.2)[0]:
+                try:
+                    seen += os.read(leader, 65536)
+                except OSError:
+                    break
+            if re.search(rb"loading big\.ftm\.json.*?(?:[1-9][\d,]*,000) rows", seen):
+                break
+        assert proc.poll() is None, f"the load ended before it could be interrupted: {seen[-500:]!r}"
+        assert re.search(rb"(?:[1-9][\d,]*,000) rows", seen), f"no progress bar on the terminal: {seen[-500:]!r}"
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(leader)
+    assert proc.returncode != 0, "an interrupted load must not report success"
+    assert _stats(db) == before
