@@ -49,6 +49,7 @@ import ijson
 from graph.schema import rel_type
 
 from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError
+from .csvfile import check_readable
 from .ftm import DateProblem, parse_partial_date
 from .names import normalise_country, normalise_name
 from .records import country_row
@@ -88,13 +89,7 @@ class _Index:
 
 
 def read_bods(path: str | Path, *, source: str, mapping: Path | None = None) -> Iterator[Chunk]:
-    p = Path(path)
-    if not p.exists():
-        raise SourceError(p, "file not found")
-    if p.is_dir():
-        raise SourceError(p, "is a folder, expected a file")
-    if p.stat().st_size == 0:
-        raise SourceError(p, "is empty (0 bytes)")
+    p = check_readable(path)
     if mapping is not None:
         raise SourceError(p, "BODS statements carry their own schema: --mapping does not apply")
     index = _index(p)  # whole-file problems (a broken JSON array) surface here, before anything is written

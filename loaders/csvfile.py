@@ -17,6 +17,7 @@ DEFAULT_CHUNK_ROWS = 50_000
 
 
 def check_readable(path: str | Path) -> Path:
+    """Any source file (CSV or JSON): exists, is a file, can be read, is not 0 bytes."""
     p = Path(path)
     if not p.exists():
         raise SourceError(p, "file not found")

@@ -39,6 +39,7 @@ from followthemoney.proxy import EntityProxy
 from graph.schema import rel_type
 
 from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError
+from .csvfile import check_readable
 from .names import normalise_country, normalise_name
 from .records import country_row
 
@@ -95,21 +96,10 @@ def parse_partial_date(text: str) -> str:
 
 
 def read_ftm(path: str | Path, *, source: str, mapping: Path | None = None) -> Iterator[Chunk]:
-    p = _check_file(path)
+    p = check_readable(path)
     if mapping is not None:
         raise SourceError(p, "FollowTheMoney files carry their own schema: --mapping does not apply")
     return _read(p)
-
-
-def _check_file(path: str | Path) -> Path:
-    p = Path(path)
-    if not p.exists():
-        raise SourceError(p, "file not found")
-    if p.is_dir():
-        raise SourceError(p, "is a folder, expected a file")
-    if p.stat().st_size == 0:
-        raise SourceError(p, "is empty (0 bytes)")
-    return p
 
 
 class _State:

@@ -21,6 +21,13 @@ class Mapping:
     defaults: dict[str, str] = field(default_factory=dict)
     options: dict[str, object] = field(default_factory=dict)
 
+    def apply(self, raw: dict[str, str]) -> dict[str, str]:
+        """One source row as canonical fields: mapped columns, stripped, then defaults where empty."""
+        record = {f: (raw.get(col) or "").strip() for f, col in self.columns.items()}
+        for f, default in self.defaults.items():
+            record[f] = record.get(f) or default
+        return record
+
     def check_against(self, data_path: Path, header: Sequence[str], origin: str) -> None:
         absent = {f: c for f, c in self.columns.items() if c not in header}
         if absent:

@@ -83,9 +83,7 @@ def _read(p: Path, m: Mapping, key_template: str, parent_template: str, roles: t
         companies, people, countries, located, directs = [], [], {}, [], []
         for raw in frame.to_dict("records"):
             row = raw.pop("_row")
-            rec = {f: (raw.get(col) or "").strip() for f, col in m.columns.items()}
-            for f, value in m.defaults.items():
-                rec[f] = rec.get(f) or value
+            rec = m.apply(raw)
             try:
                 props = _props(rec, formats)
                 key = _key(key_template, rec)

@@ -64,9 +64,7 @@ def _chunk(frame, mapping: Mapping, file_name: str, seen_ids: dict[str, int]) ->
     formats = mapping.date_formats or DATE_FORMATS
     for raw in frame.to_dict("records"):
         row = raw.pop("_row")
-        rec = {f: (raw.get(col) or "").strip() for f, col in mapping.columns.items()}
-        for f, default in mapping.defaults.items():
-            rec[f] = rec.get(f) or default
+        rec = mapping.apply(raw)
         try:
             s = _clean(rec, formats)
         except FieldProblem as problem:
