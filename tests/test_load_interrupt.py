@@ -68,7 +68,16 @@ def test_ctrl_c_mid_load_leaves_graph_as_before(tmp_path: Path) -> None:
         assert proc.poll() is None, f"the load ended before it could be interrupted: {seen[-500:]!r}"
         assert re.search(rb"(?:[1-9][\d,]*,000) rows", seen), f"no progress bar on the terminal: {seen[-500:]!r}"
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
-        proc.wait(timeout=60)
+        # Keep draining the terminal as a real one does: the progress bar goes on redrawing while the
+        # graph is put back, and a full pty buffer would block it (and the process) forever.
+        deadline = time.monotonic() + 180
+        while proc.poll() is None and time.monotonic() < deadline:
+            if select.select([leader], [], [], 0.2)[0]:
+                try:
+                    seen += os.read(leader, 65536)
+                except OSError:
+                    break
+        proc.wait(timeout=5)
     finally:
         if proc.poll() is None:
             proc.kill()
