@@ -37,6 +37,12 @@ def _stats(db: Path) -> dict:
     return {"nodes": stats["nodes"], "relationships": stats["relationships"]}
 
 
+def _interactive_signals() -> None:
+    # A job started in the background by a non-interactive shell (as CI may start the suite) inherits
+    # SIGINT ignored, and Python then never raises KeyboardInterrupt: give the child a terminal's default.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX process groups")
 def test_ctrl_c_mid_load_leaves_graph_as_before(tmp_path: Path) -> None:
     db = tmp_path / "graph.db"
@@ -51,7 +57,8 @@ def test_ctrl_c_mid_load_leaves_graph_as_before(tmp_path: Path) -> None:
     leader, follower = pty.openpty()
     proc = subprocess.Popen([*CONVEYOR, "--db", str(db), "load", "registry", "--format", "ftm", str(big)],
                             cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower,
-                            start_new_session=True, env={**os.environ, "COLUMNS": "100", "TERM": "xterm"})
+                            start_new_session=True, env={**os.environ, "COLUMNS": "100", "TERM": "xterm"},
+                            preexec_fn=_interactive_signals)
     os.close(follower)
     seen = b""
     try:
