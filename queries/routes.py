@@ -18,15 +18,19 @@ from typing import Any
 
 from graph.store.base import GraphStore
 
+# Companies are read on the merged view: after `conveyor resolve`, the spellings of one entity in
+# different sources (merged_into) are one node on a route, so a chain broken by a name variant joins.
 COLONY_PRODUCERS = """
 MATCH (c:Colony)-[:OPERATES]->(p:Company)
 RETURN c.id AS colony, c.name AS colony_name, c.country AS colony_country,
-       coalesce(c.synthetic, false) AS synthetic, c.hs_codes AS hs_codes, p.id AS producer
+       coalesce(c.synthetic, false) AS synthetic, c.hs_codes AS hs_codes,
+       coalesce(p.merged_into, p.id) AS producer
 """
 
 SHIPMENT_EDGES = """
 MATCH (a:Company)-[:SHIPPED]->(s:Shipment)-[:CONSIGNED_TO]->(b:Company)
-RETURN a.id AS seller, b.id AS buyer, s.id AS id, s.date AS date, s.hs_code AS hs_code,
+RETURN coalesce(a.merged_into, a.id) AS seller, coalesce(b.merged_into, b.id) AS buyer,
+       s.id AS id, s.date AS date, s.hs_code AS hs_code,
        s.origin_country AS origin, s.value AS value, s.source_file AS source_file,
        s.source_row AS source_row, s.quantity AS quantity
 """
@@ -40,12 +44,12 @@ RETURN c.id AS id, c.name AS name, c.country AS country, labels(c) AS labels,
 
 DIRECTORS = """
 MATCH (p)-[:DIRECTS]->(c:Company)
-RETURN c.id AS company, p.id AS director
+RETURN coalesce(c.merged_into, c.id) AS company, coalesce(p.merged_into, p.id) AS director
 """
 
 ADDRESSES = """
 MATCH (c:Company)-[:REGISTERED_AT]->(a:Address)
-RETURN c.id AS company, a.id AS address
+RETURN coalesce(c.merged_into, c.id) AS company, a.id AS address
 """
 
 # Defaults, chosen so a route needs at least one relabeling signal beyond bare continuity (an honest
