@@ -99,7 +99,24 @@ def read_ftm(path: str | Path, *, source: str, mapping: Path | None = None) -> I
     p = check_readable(path)
     if mapping is not None:
         raise SourceError(p, "FollowTheMoney files carry their own schema: --mapping does not apply")
+    _check_shape(p)
     return _read(p)
+
+
+def _check_shape(path: Path) -> None:
+    """A file that is not entity lines at all (a CSV, a JSON array) is one error, not a reject per line."""
+    with open(path, encoding="utf-8-sig", errors="replace") as fh:
+        for line_no, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            try:
+                first = json.loads(raw)
+            except json.JSONDecodeError:
+                first = None
+            if not isinstance(first, dict) or "schema" not in first:
+                raise SourceError(path, "is not FollowTheMoney entity lines: the first entity line is not a "
+                                        "JSON object with a 'schema'", row=line_no, field="schema")
+            return
 
 
 class _State:

@@ -239,3 +239,12 @@ def test_bods_03_lines_replacements_fold_into_one_live_edge(scenario):
     assert edges[2]["t"] == "DIRECTS" and edges[2]["role"] == "senior-managing-official"
     assert edges[2]["end"] == "2022-12-31"
     assert edges[0]["who"] == "Алексей Smirnov (fictional)"
+
+
+def test_a_file_that_is_not_entity_lines_is_one_error(run_cli, tmp_path):
+    not_ftm = tmp_path / "companies.csv"
+    not_ftm.write_text("id,name\n1,Alpha (fictional)\n2,Beta (fictional)\n", encoding="utf-8")
+    result = run_cli("load", "registry", "--format", "ftm", str(not_ftm), ok=False)
+    assert result.exit_code != 0
+    assert f"{not_ftm}, row 1, field 'schema': is not FollowTheMoney entity lines" in result.output
+    assert not (tmp_path / "conveyor-rejects").exists()
