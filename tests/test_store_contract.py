@@ -129,3 +129,14 @@ def test_clear_and_counts(store):
     _supplies(store)
     store.clear()
     assert store.counts() == {"nodes": {}, "relationships": {}}
+
+
+def test_embedded_server_is_stopped_on_close(falkor):
+    import psutil
+
+    pid = falkor._db.client.pid
+    assert pid and psutil.pid_exists(pid)
+    falkor.run("CREATE (:Company {id: 'kept'})")
+    falkor.close()
+    alive = psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    assert not alive, "the FalkorDB server outlived its store"
