@@ -99,9 +99,12 @@ class LoadReport:
         }
 
 
-def provenance(source: str, path: str | Path, seen: dt.date | None = None) -> dict[str, Any]:
-    """The same file gives the same run tag, so a reload changes nothing; a new version retires."""
-    digest = hashlib.sha256()
+def provenance(
+    source: str, path: str | Path, seen: dt.date | None = None, variant: bytes = b""
+) -> dict[str, Any]:
+    """The same file read the same way (`variant`: format and mapping) gives the same run tag, so a
+    reload changes nothing; a new version of the file, or a new mapping for it, retires."""
+    digest = hashlib.sha256(variant + b"\0")
     try:
         with open(path, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
@@ -136,10 +139,13 @@ def load(
     finish: Finisher | None = None,
     seen: dt.date | None = None,
     progress: Callable[[int], None] | None = None,
+    mapping: str | Path | None = None,
 ) -> LoadReport:
     """Write every chunk atomically, then retire what this source no longer asserts (if asked)."""
     started = time.monotonic()
-    prov = provenance(source, path, seen)
+    variant = fmt.encode() + (b"\0" + Path(mapping).read_bytes() if mapping and Path(mapping).is_file() else b"")
+    prov = provenance(source, path, seen, variant)
+    previous_run = _previous_run(store, source)
     report = LoadReport(source=source, path=str(path))
     rejects: list[Reject] = []
     store.ensure_schema()
@@ -156,7 +162,8 @@ def load(
                 progress(chunk.read)
         if finish:
             report.notes.extend(finish(store))
-        if retire:
+        # Nothing can be stale after a source's first load or a reload of the same run: skip the scan.
+        if retire and previous_run not in (None, prov["run"]):
             report.retired = store.retire(prov)
         report.rejected = len({r.row for r in rejects})
         store.upsert_nodes("Source", [{"key": source, "props": {
@@ -167,6 +174,14 @@ def load(
         report.rejects_path = str(write_rejects(rejects, Path(rejects_dir), Path(path)))
     report.seconds = time.monotonic() - started
     return report
+
+
+PREVIOUS_RUN = "MATCH (s:Source {name: $source}) RETURN s.run AS run"
+
+
+def _previous_run(store: GraphStore, source: str) -> str | None:
+    rows = store.run(PREVIOUS_RUN, {"source": source})
+    return rows[0]["run"] if rows else None
 
 
 def _drop_missing_endpoints(store: GraphStore, rb: RelBatch, rejects: list[Reject]) -> list[dict[str, Any]]:

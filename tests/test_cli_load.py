@@ -129,3 +129,20 @@ def test_wrong_mapping_is_a_clear_error(run_cli, tmp_path: Path):
     mapping.write_text("columns:\n  date: DATE\n  exporter_name: SHIPPER\n  importer_name: CONSIGNEE\n"
                        "  hs_code: HS\n", encoding="utf-8")
     assert _accounting(run_cli("load", "trade", str(data), "--mapping", str(mapping)).output) == (1, 1, 0)
+
+
+def test_a_new_mapping_for_the_same_file_retires_what_the_old_one_asserted(run_cli, tmp_path: Path):
+    data = tmp_path / "bl.csv"
+    data.write_text("DATE,SHIPPER,CONSIGNEE,NOTIFY,HS\n"
+                    "2024-01-01,A (fictional),B (fictional),C (fictional),940360\n", encoding="utf-8")
+    base = "columns:\n  date: DATE\n  exporter_name: SHIPPER\n  importer_name: CONSIGNEE\n  hs_code: HS\n"
+    with_notify, without = tmp_path / "notify.yml", tmp_path / "plain.yml"
+    with_notify.write_text(base + "  notify_name: NOTIFY\n", encoding="utf-8")
+    without.write_text(base, encoding="utf-8")
+    run_cli("load", "trade", str(data), "--mapping", str(with_notify), "--source", "bl")
+    assert _stats(run_cli)["relationships"]["NOTIFY"] == 1
+    second = json.loads(run_cli("load", "trade", str(data), "--mapping", str(without), "--source", "bl",
+                                "--json").output)
+    assert second["retired"] >= 2  # the NOTIFY edge and company C, asserted only under the old mapping
+    stats = _stats(run_cli)
+    assert "NOTIFY" not in stats["relationships"] and stats["nodes"]["Company"] == 2

@@ -32,10 +32,10 @@ def load() -> None:
 
 def run_loader(ctx: click.Context, chunks: Iterable[Chunk], *, source: str, file: Path, fmt: str,
                rejects_dir: Path, as_json: bool, retire: bool = True,
-               finish: Callable | None = None) -> LoadReport:
+               finish: Callable | None = None, mapping: Path | None = None) -> LoadReport:
     with store_from(ctx) as store, row_progress(f"loading {file.name}") as advance:
         report = run_load(store, chunks, source=source, path=file, fmt=fmt, rejects_dir=rejects_dir,
-                          retire=retire, finish=finish, progress=advance)
+                          retire=retire, finish=finish, progress=advance, mapping=mapping)
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.summary())
     return report
 
@@ -80,7 +80,8 @@ def registry(ctx: click.Context, file: Path, fmt: str, mapping: Path | None, rej
     """Company registries: companies, people, owners, directors, addresses, sanctions."""
     name = source or f"{fmt}:{file.stem}"
     chunks = read(REGISTRY_FORMATS, fmt, file, source=name, mapping=mapping)
-    run_loader(ctx, chunks, source=name, file=file, fmt=fmt, rejects_dir=rejects_dir, as_json=as_json)
+    run_loader(ctx, chunks, source=name, file=file, fmt=fmt, rejects_dir=rejects_dir, as_json=as_json,
+               mapping=mapping)
 
 
 @load.command()
@@ -99,4 +100,4 @@ def trade(ctx: click.Context, file: Path, fmt: str, mapping: Path | None, reject
     name = source or f"{fmt}:{file.stem}"
     chunks = read(TRADE_FORMATS, fmt, file, source=name, mapping=mapping)
     run_loader(ctx, chunks, source=name, file=file, fmt=fmt, rejects_dir=rejects_dir, as_json=as_json,
-               finish=refresh_trade_derivations if fmt == "shipments" else None)
+               finish=refresh_trade_derivations if fmt == "shipments" else None, mapping=mapping)
