@@ -40,6 +40,15 @@ def run_loader(ctx: click.Context, chunks: Iterable[Chunk], *, source: str, file
     return report
 
 
+def load_format(ctx: click.Context, formats: dict, fmt: str, file: Path, mapping: Path | None,
+                rejects_dir: Path, source: str | None, as_json: bool, finish: Callable | None = None) -> None:
+    """The registry and trade commands: a reader chosen by --format, the same load and report."""
+    name = source or f"{fmt}:{file.stem}"
+    chunks = read(formats, fmt, file, source=name, mapping=mapping)
+    run_loader(ctx, chunks, source=name, file=file, fmt=fmt, rejects_dir=rejects_dir, as_json=as_json,
+               finish=finish, mapping=mapping)
+
+
 @load.command()
 @_file
 @_rejects
@@ -78,10 +87,7 @@ def colonies(ctx: click.Context, file: Path, rejects_dir: Path, source: str | No
 def registry(ctx: click.Context, file: Path, fmt: str, mapping: Path | None, rejects_dir: Path,
              source: str | None, as_json: bool) -> None:
     """Company registries: companies, people, owners, directors, addresses, sanctions."""
-    name = source or f"{fmt}:{file.stem}"
-    chunks = read(REGISTRY_FORMATS, fmt, file, source=name, mapping=mapping)
-    run_loader(ctx, chunks, source=name, file=file, fmt=fmt, rejects_dir=rejects_dir, as_json=as_json,
-               mapping=mapping)
+    load_format(ctx, REGISTRY_FORMATS, fmt, file, mapping, rejects_dir, source, as_json)
 
 
 @load.command()
@@ -97,7 +103,5 @@ def registry(ctx: click.Context, file: Path, fmt: str, mapping: Path | None, rej
 def trade(ctx: click.Context, file: Path, fmt: str, mapping: Path | None, rejects_dir: Path,
           source: str | None, as_json: bool) -> None:
     """Trade records; shipments also keep the derived SUPPLIES edges and roles in step."""
-    name = source or f"{fmt}:{file.stem}"
-    chunks = read(TRADE_FORMATS, fmt, file, source=name, mapping=mapping)
-    run_loader(ctx, chunks, source=name, file=file, fmt=fmt, rejects_dir=rejects_dir, as_json=as_json,
-               finish=refresh_trade_derivations if fmt == "shipments" else None, mapping=mapping)
+    load_format(ctx, TRADE_FORMATS, fmt, file, mapping, rejects_dir, source, as_json,
+                finish=refresh_trade_derivations if fmt == "shipments" else None)
