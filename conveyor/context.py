@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from graph.store import GraphStore, default_location, open_store, redact
+from graph.store import GraphStore, default_location, open_store
 
 
 @dataclass
@@ -35,10 +35,6 @@ def store_from(ctx: click.Context, location: str | None = None) -> Iterator[Grap
         yield store
     finally:
         store.close()
-
-
-def describe(location: str) -> str:
-    return redact(location)
 
 
 @contextlib.contextmanager

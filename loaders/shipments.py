@@ -7,6 +7,7 @@ its code), with the source file and row kept on it so every route hop leads back
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -46,13 +47,8 @@ def read_shipments(path: str | Path, mapping_path: str | Path | None = None) -> 
     first = next(frames)  # checks the file exists, is not empty and has a header, before the mapping
     mapping = resolve_mapping(p, mapping_path)
     seen_ids: dict[str, int] = {}
-    for frame in _chain(first, frames):
+    for frame in itertools.chain([first], frames):
         yield _chunk(frame, mapping, p.name, seen_ids)
-
-
-def _chain(first, rest):
-    yield first
-    yield from rest
 
 
 def _chunk(frame, mapping: Mapping, file_name: str, seen_ids: dict[str, int]) -> Chunk:

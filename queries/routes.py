@@ -135,22 +135,10 @@ def code_switch(before: str, after: str, concordances: Iterable[frozenset[str]])
     return False
 
 
-def find_routes(
-    store: GraphStore,
-    *,
-    colony: str | None = None,
-    to_countries: Iterable[str] | None = None,
-    window_days: int = 180,
-    max_hops: int = 4,
-    max_routes: int = 1000,
-    concordances: Iterable[frozenset[str]] = DEFAULT_CONCORDANCES,
-    include_supernodes: bool = False,
-    min_score: float = DEFAULT_MIN_SCORE,
-    supernode_degree: int | None = DEFAULT_SUPERNODE_DEGREE,
-    sanctions_date: str | None = DEFAULT_SANCTIONS_DATE,
-    maximal_only: bool = True,
-) -> RouteSearch:
-    """Fetch colonies, companies and shipments from the store, then search (see search_routes)."""
+def find_routes(store: GraphStore, **settings: Any) -> RouteSearch:
+    """Fetch colonies, companies and shipments from the store, then search. `settings` are
+    search_routes' keyword arguments (colony, to_countries, window_days, ...) with its defaults, so the
+    two can never disagree."""
     companies = {r["id"]: r for r in store.run(COMPANIES)}
     for r in store.run(DIRECTORS):
         if r["company"] in companies:
@@ -159,12 +147,7 @@ def find_routes(
         if r["company"] in companies:
             companies[r["company"]].setdefault("addresses", set()).add(r["address"])
     shipments = (Shipment(**r) for r in store.run(SHIPMENT_EDGES))
-    return search_routes(
-        shipments, companies, store.run(COLONY_PRODUCERS), colony=colony, to_countries=to_countries,
-        window_days=window_days, max_hops=max_hops, max_routes=max_routes, concordances=concordances,
-        include_supernodes=include_supernodes, min_score=min_score, supernode_degree=supernode_degree,
-        sanctions_date=sanctions_date, maximal_only=maximal_only,
-    )
+    return search_routes(shipments, companies, store.run(COLONY_PRODUCERS), **settings)
 
 
 def search_routes(

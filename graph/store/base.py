@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import networkx as nx
 
 from .. import cypher
-from ..schema import NODES, check_endpoints, check_properties, node_type, rel_type
+from ..schema import NODES, RELATIONSHIPS, check_endpoints, check_properties, node_type, rel_type
 from ..values import Node, Path, Relationship
 
 Row = dict[str, Any]
@@ -104,7 +104,7 @@ class GraphStore(ABC):
     def retire(self, provenance: dict[str, Any]) -> int:
         """Remove what one source asserted in earlier runs but not in the current one."""
         deleted = 0
-        for rel in _relationship_types():
+        for rel in RELATIONSHIPS:
             deleted += self.run(cypher.retire_relationships_cypher(rel), {"prov": provenance})[0]["deleted"]
         for label in NODES:
             deleted += self.run(cypher.retire_nodes_cypher(label), {"prov": provenance})[0]["deleted"]
@@ -144,12 +144,6 @@ class GraphStore(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _relationship_types() -> Iterable[str]:
-    from ..schema import RELATIONSHIPS
-
-    return RELATIONSHIPS
 
 
 def _without_nulls(row: Row) -> Row:
