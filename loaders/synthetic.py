@@ -4,10 +4,11 @@ Everything written here is fictional and labelled so: every company name ends '(
 are 'Synthetic Colony N (fictional)' citing 'synthetic://conveyor', every row has synthetic=true.
 
 What the network holds (all deterministic for a seed):
-- planted routes: colony producer -> domestic dealer -> 1-2 transit companies -> buyer in the EU, each
-  hop within the window, goods continuous through code switches (HS4, HS2 or concordance chapters),
-  declared origin switched from BY at a transit, some quick re-exports, shared addresses, unit-value
-  outliers and rerouting triangles (the dealer sold to the buyer directly, long before);
+- planted routes: colony producer -> domestic dealer -> 1..max_transit transit companies (default 1-2)
+  -> buyer in the EU, each hop within the window, goods continuous through code switches (HS4, HS2 or
+  concordance chapters), declared origin switched from BY at a transit, some quick re-exports, shared
+  addresses, unit-value outliers and rerouting triangles (the dealer sold to the buyer directly, long
+  before);
 - noise that a correct engine must not report: onward sales in unrelated chapters, onward sales before
   the colony purchase (wrong time order) or far outside the window, domestic-only chains, relabeling
   chains from producers that are not colonies, hubs (supernodes) that buy colony goods and sell the
@@ -15,16 +16,25 @@ What the network holds (all deterministic for a seed):
   background trade (few large hubs, many small buyers).
 
 truth.csv lists the planted routes by company id (exporter_id / importer_id), in order.
+
+Scale: routes and noise are few rows, drawn one by one (random.Random). The background trade, the bulk
+of every large network, is drawn with numpy (np.random.default_rng(seed)) into compact integer arrays
+(a row is ~26 bytes: day, seller, buyer, code, origin, quantity, weight in tenths, value in cents), its
+many buyers and sellers are arrow string arrays rather than objects, and shipments.csv is formatted and
+written in blocks by arrow compute. Time is linear in rows and memory a few hundred MB per 10M rows.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import itertools
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 HOME = "BY"
 TRANSIT = ("KZ", "AM", "KG", "TR", "AE", "UZ", "GE", "RS")
@@ -56,6 +66,7 @@ ALL_CODES = {**{k: v["price"] for k, v in PRODUCTS.items()}, **UNRELATED,
 
 _SYL = ("bel", "var", "nor", "sta", "lin", "tor", "mar", "vel", "kas", "dor", "ren", "sil", "tam", "bor",
         "gal", "zen", "ost", "rav", "mir", "pol")
+_TRADES = ("Trade", "Import", "Export", "Logistics", "Commerce", "Group", "Holding")
 _FORMS = {"BY": "ODO", "KZ": "LLP", "AM": "LLC", "KG": "OsOO", "TR": "Ltd Sti", "AE": "FZE", "UZ": "MChJ",
           "GE": "LLC", "RS": "d.o.o.", "DE": "GmbH", "PL": "Sp. z o.o.", "LT": "UAB", "LV": "SIA", "SE": "AB",
           "NL": "B.V.", "IT": "S.r.l.", "FR": "SARL", "CZ": "s.r.o.", "FI": "Oy"}
@@ -68,9 +79,26 @@ COLONY_COLUMNS = ("colony_id", "name", "name_local", "city", "region", "country"
                   "operator_id", "products", "hs_codes", "source_url", "source_title", "source_date", "synthetic")
 TRUTH_COLUMNS = ("route_id", "colony_id", "companies", "final_country", "hops", "signals")
 
+# Rows are held as small integers: countries and codes by their index in these tables.
+COUNTRIES = (HOME, *TRANSIT, *TARGETS, *OTHER)
+_COUNTRY = {c: i for i, c in enumerate(COUNTRIES)}
+CODES = tuple(ALL_CODES)
+_CODE = {c: i for i, c in enumerate(CODES)}
+
+HUB_SHARE = 0.35  # share of background rows sold by hubs
+ROWS_PER_SELLER = 40.0
+ROWS_PER_BUYER = 8.0
+BUYER_SKEW = 1.1  # buyer k (0-based) is picked with weight 1 / (k + 1) ** BUYER_SKEW
+# Up to four transits: a planted route's five gaps of at most window - 20 days must still start after
+# its triangle (t0 >= 460) and end inside the four years at the default 180-day window.
+MAX_TRANSIT = 4
+BLOCK_ROWS = 500_000  # shipments.csv is formatted and written this many rows at a time
+_DRAW_ROWS = 1 << 20  # background rows drawn per numpy call: bounds the float temporaries
+
 
 @dataclass
 class Company:
+    idx: int  # position in creation order; id and name carry idx + 1
     id: str
     name: str
     country: str
@@ -78,38 +106,128 @@ class Company:
 
 
 @dataclass
+class _Bulk:
+    """Many companies of one kind made at once (background buyers, sellers): arrow strings, no objects."""
+    start: int
+    ids: pa.Array
+    names: pa.Array
+    countries: np.ndarray  # int8 index into COUNTRIES
+
+
+@dataclass
+class _Rows:
+    """Shipment rows as parallel arrays (one element per row)."""
+    day: np.ndarray  # int16 days since START
+    seller: np.ndarray  # int32 company idx
+    buyer: np.ndarray  # int32 company idx
+    code: np.ndarray  # int8 index into CODES
+    origin: np.ndarray  # int8 index into COUNTRIES
+    qty: np.ndarray  # int16
+    weight10: np.ndarray  # int32 weight_kg in tenths (round(weight, 1) exactly)
+    cents: np.ndarray  # int64 value in cents (round(value, 2) exactly)
+
+    @classmethod
+    def of(cls, rows: list[tuple[int, ...]]) -> _Rows:
+        cols = list(zip(*rows, strict=True)) if rows else [()] * 8
+        dtypes = (np.int16, np.int32, np.int32, np.int8, np.int8, np.int16, np.int32, np.int64)
+        return cls(*(np.asarray(c, dtype=t) for c, t in zip(cols, dtypes, strict=True)))
+
+    @classmethod
+    def concat(cls, parts: list[_Rows]) -> _Rows:
+        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in cls.__dataclass_fields__))
+
+    def __len__(self) -> int:
+        return len(self.day)
+
+
+@dataclass
 class _Net:
     rng: random.Random
     seed: int
-    companies: dict[str, Company] = field(default_factory=dict)
-    rows: list[dict] = field(default_factory=list)
+    # Companies in creation order: runs of single companies (lists) and bulk blocks.
+    segments: list[list[Company] | _Bulk] = field(default_factory=list)
+    rows: list[tuple[int, ...]] = field(default_factory=list)
     n: int = 0
+    _materialised: dict[int, Company] = field(default_factory=dict)
 
     def company(self, kind: str, country: str, address: str = "") -> Company:
         self.n += 1
         word = "".join(self.rng.choice(_SYL) for _ in range(2)).capitalize()
-        trade = self.rng.choice(("Trade", "Import", "Export", "Logistics", "Commerce", "Group", "Holding"))
+        trade = self.rng.choice(_TRADES)
         name = f"{word} {trade} {_FORMS.get(country, 'Ltd')} {self.n} (fictional)"
-        c = Company(f"syn:{kind}-{self.n}", name, country, address)
-        self.companies[c.id] = c
+        c = Company(self.n - 1, f"syn:{kind}-{self.n}", name, country, address)
+        if not self.segments or isinstance(self.segments[-1], _Bulk):
+            self.segments.append([])
+        self.segments[-1].append(c)  # type: ignore[union-attr]
         return c
 
-    def ship(self, seller: Company, buyer: Company, day: dt.date, hs6: str, origin: str,
-             price_factor: float = 1.0) -> None:
-        price = ALL_CODES.get(hs6, 50.0) * self.rng.lognormvariate(0, 0.2) * price_factor
-        qty = self.rng.randint(20, 2000)
-        self.rows.append({
-            "date": day.isoformat(), "exporter_name": seller.name, "exporter_country": seller.country,
-            "exporter_id": seller.id, "exporter_address": seller.address, "importer_name": buyer.name,
-            "importer_country": buyer.country, "importer_id": buyer.id, "importer_address": buyer.address,
-            "hs_code": f"{hs6[:4]}.{hs6[4:6]}", "description": _desc(hs6), "quantity": qty, "unit": "pcs",
-            "weight_kg": round(qty * self.rng.uniform(0.5, 30), 1), "value": round(qty * price, 2),
-            "currency": "EUR", "origin_country": origin, "port_lading": "", "port_unlading": "",
-            "synthetic": "true",
-        })
+    def bulk(self, g: np.random.Generator, kind: str, count: int,
+             countries: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """count companies named by the same rules as company(), drawn with numpy; their idx and country."""
+        start, self.n = self.n, self.n + count
+        number = pc.cast(pa.array(np.arange(start + 1, start + count + 1)), pa.string())
+        country = np.asarray([_COUNTRY[c] for c in countries], np.int8)[g.integers(0, len(countries), count)]
+        syl = g.integers(0, len(_SYL), (2, count))
+        trade = g.integers(0, len(_TRADES), count)
+        word = pc.binary_join_element_wise(_SYL_CAP.take(syl[0]), _SYL_LOW.take(syl[1]), "")
+        names = pc.binary_join_element_wise(word, _TRADE_ARR.take(trade), _FORM_ARR.take(country), number,
+                                            "(fictional)", " ")
+        ids = pc.binary_join_element_wise(f"syn:{kind}-", number, "")
+        self.segments.append(_Bulk(start, ids, names, country))
+        return np.arange(start, start + count, dtype=np.int32), country
 
-    def day(self, lo: int = 0, hi: int = SPAN_DAYS) -> dt.date:
-        return START + dt.timedelta(days=self.rng.randint(lo, hi))
+    def get(self, idx: int) -> Company:
+        """The company at idx; bulk companies become objects only here, for the few rows planted by hand."""
+        idx = int(idx)
+        if idx in self._materialised:
+            return self._materialised[idx]
+        for seg in self.segments:
+            if isinstance(seg, _Bulk):
+                if seg.start <= idx < seg.start + len(seg.ids):
+                    k = idx - seg.start
+                    c = Company(idx, seg.ids[k].as_py(), seg.names[k].as_py(), COUNTRIES[seg.countries[k]])
+                    self._materialised[idx] = c
+                    return c
+            elif seg[0].idx <= idx <= seg[-1].idx:
+                return seg[idx - seg[0].idx]
+        raise IndexError(idx)
+
+    def pick(self, idx: np.ndarray) -> Company:
+        return self.get(self.rng.choice(idx))  # type: ignore[arg-type]
+
+    def ship(self, seller: Company, buyer: Company, day: int, hs6: str, origin: str,
+             price_factor: float = 1.0) -> None:
+        price = ALL_CODES[hs6] * self.rng.lognormvariate(0, 0.2) * price_factor
+        qty = self.rng.randint(20, 2000)
+        weight10 = round(qty * self.rng.uniform(0.5, 30) * 10)
+        self.rows.append((day, seller.idx, buyer.idx, _CODE[hs6], _COUNTRY[origin], qty, weight10,
+                          round(qty * price * 100)))
+
+    def day(self, lo: int = 0, hi: int = SPAN_DAYS) -> int:
+        return self.rng.randint(lo, hi)
+
+    def tables(self) -> tuple[pa.Array, pa.Array, np.ndarray, pa.Array]:
+        """ids, names, country index and addresses of every company, in idx order."""
+        ids, names, countries, addresses = [], [], [], []
+        for seg in self.segments:
+            if isinstance(seg, _Bulk):
+                ids.append(seg.ids)
+                names.append(seg.names)
+                countries.append(seg.countries)
+                addresses.append(pa.nulls(len(seg.ids), pa.string()).fill_null(""))
+            else:
+                ids.append(pa.array([c.id for c in seg], pa.string()))
+                names.append(pa.array([c.name for c in seg], pa.string()))
+                countries.append(np.asarray([_COUNTRY[c.country] for c in seg], np.int8))
+                addresses.append(pa.array([c.address for c in seg], pa.string()))
+        return (pa.concat_arrays(ids), pa.concat_arrays(names), np.concatenate(countries),
+                pa.concat_arrays(addresses))
+
+
+_SYL_CAP = pa.array([s.capitalize() for s in _SYL])
+_SYL_LOW = pa.array(_SYL)
+_TRADE_ARR = pa.array(_TRADES)
+_FORM_ARR = pa.array([_FORMS.get(c, "Ltd") for c in COUNTRIES])
 
 
 def _desc(hs6: str) -> str:
@@ -122,14 +240,33 @@ def _desc(hs6: str) -> str:
 
 
 def generate_network(seed: int, out_dir: str | Path, n_shipments: int = 5000, n_colonies: int = 4,
-                     n_routes: int = 20, n_hubs: int | None = None, window_days: int = 180) -> dict[str, Path]:
+                     n_routes: int = 20, n_hubs: int | None = None, window_days: int = 180, *,
+                     hub_share: float | None = None, rows_per_seller: float = ROWS_PER_SELLER,
+                     rows_per_buyer: float = ROWS_PER_BUYER, buyer_skew: float = BUYER_SKEW,
+                     max_transit: int = 2) -> dict[str, Path]:
     """Write colonies.csv, shipments.csv and truth.csv into out_dir; returns their paths.
 
-    n_shipments is a target: planted routes and noise come first, background trade fills the rest."""
-    rng = random.Random(seed)
-    net = _Net(rng, seed)
+    n_shipments is a target: planted routes and noise come first, background trade fills the rest (so
+    the file has exactly n_shipments rows unless the planted rows alone are more).
+    Shape: n_hubs hubs (None: about one per 500 shipments, 2 to 6; 0: none) sell hub_share of the
+    background rows (default 0.35; must be 0 without hubs); one seller per rows_per_seller rows and one
+    buyer per rows_per_buyer rows (smaller: many small traders); buyer popularity 1 / (k + 1) ** buyer_skew
+    (0: uniform); planted routes pass through 1..max_transit transit companies (1 to 4)."""
+    if not 1 <= max_transit <= MAX_TRANSIT:
+        raise ValueError(f"max_transit must be 1..{MAX_TRANSIT}, not {max_transit}")
+    if n_hubs is not None and n_hubs < 0:
+        raise ValueError(f"n_hubs must be >= 0, not {n_hubs}")
     # Hubs are few and large at every size: about one per 500 shipments, at most 6.
-    n_hubs = n_hubs or max(2, min(6, n_shipments // 500))
+    n_hubs = max(2, min(6, n_shipments // 500)) if n_hubs is None else n_hubs
+    if hub_share is None:
+        hub_share = HUB_SHARE if n_hubs else 0.0
+    if not 0.0 <= hub_share <= 1.0 or (hub_share > 0 and not n_hubs):
+        raise ValueError(f"hub_share must be in [0, 1] and 0 without hubs, not {hub_share} with {n_hubs} hubs")
+    if rows_per_seller <= 0 or rows_per_buyer <= 0 or buyer_skew < 0:
+        raise ValueError("rows_per_seller and rows_per_buyer must be > 0, buyer_skew >= 0")
+    rng = random.Random(seed)
+    g = np.random.default_rng(seed)
+    net = _Net(rng, seed)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     colonies, producers = [], []
@@ -146,51 +283,76 @@ def generate_network(seed: int, out_dir: str | Path, n_shipments: int = 5000, n_
         })
     hubs = [net.company("hub", rng.choice(TRANSIT + TARGETS)) for _ in range(n_hubs)]
     # Background buyers are many and small; their popularity is heavy-tailed (Zipf-like weights).
-    n_buyers = max(50, n_shipments // 8)
-    buyers = [net.company("buyer", rng.choice(TARGETS + OTHER + TRANSIT)) for _ in range(n_buyers)]
-    # Cumulative weights once: rng.choices with plain weights re-sums all of them on every draw
-    # (O(buyers) per shipment, hours at 1M shipments); the draws are the same either way.
-    buyer_weights = list(itertools.accumulate(1.0 / (k + 1) ** 1.1 for k in range(n_buyers)))
-    sellers = [net.company("seller", rng.choice(TARGETS + OTHER + TRANSIT + (HOME,)))
-               for _ in range(max(20, n_shipments // 40))]
+    buyers, buyer_country = net.bulk(g, "buyer", max(50, int(n_shipments / rows_per_buyer)),
+                                     TARGETS + OTHER + TRANSIT)
+    sellers, _ = net.bulk(g, "seller", max(20, int(n_shipments / rows_per_seller)),
+                          TARGETS + OTHER + TRANSIT + (HOME,))
+    targets = np.isin(buyer_country, [_COUNTRY[c] for c in TARGETS])
+    net_buyers = {
+        "route": buyers[10:][targets[10:]],  # never the few biggest buyers
+        "abroad": buyers[buyer_country != _COUNTRY[HOME]],
+        "target": buyers[targets],
+    }
     truth = []
-    route_buyers = [b for b in buyers[10:] if b.country in TARGETS]  # never the few biggest buyers
     dealers_by_colony: dict[str, list[Company]] = {}
     for r in range(1, n_routes + 1):
         colony_id, producer, base = producers[(r - 1) % len(producers)]
-        truth.append(_plant_route(net, r, colony_id, producer, base, route_buyers, dealers_by_colony,
-                                  window_days))
+        truth.append(_plant_route(net, r, colony_id, producer, base, net_buyers["route"], dealers_by_colony,
+                                  window_days, max_transit))
     for _colony_id, producer, base in producers:
-        _plant_noise(net, producer, base, hubs, buyers, window_days)
+        _plant_noise(net, producer, base, hubs, net_buyers, window_days)
     for _ in range(max(3, n_routes // 3)):  # relabeling chains from producers that are not colonies
         fake = net.company("maker", HOME)
         base = rng.choice(list(PRODUCTS))
         _chain(net, [fake, net.company("dealer", HOME), net.company("transit", rng.choice(TRANSIT)),
-                     rng.choice(route_buyers)], base, window_days)
-        for hub in rng.sample(hubs, 2):
+                     net.pick(net_buyers["route"])], base, window_days)
+        for hub in rng.sample(hubs, min(2, len(hubs))):
             net.ship(fake, hub, net.day(), base, HOME)
-    while len(net.rows) < n_shipments:
-        roll = rng.random()
-        if roll < 0.35:  # hubs trade with everyone, in every chapter
-            hub = rng.choice(hubs)
-            other = rng.choices(buyers, cum_weights=buyer_weights)[0]
-            net.ship(hub, other, net.day(), rng.choice(list(ALL_CODES)), rng.choice(TRANSIT + OTHER))
-        else:
-            seller = rng.choice(sellers + hubs[:2])
-            buyer = rng.choices(buyers, cum_weights=buyer_weights)[0]
-            net.ship(seller, buyer, net.day(), rng.choice(list(ALL_CODES)), seller.country)
-    rows = sorted(net.rows, key=lambda x: (x["date"], x["exporter_id"], x["importer_id"]))
-    for i, row in enumerate(rows, start=1):
-        row["shipment_id"] = f"SYN{seed}-{i:07d}"
+    ids, names, country_of, addresses = net.tables()
+    hub_idx = np.asarray([h.idx for h in hubs], np.int32)
+    # Non-hub rows come from the sellers and the two biggest hubs, which also trade like ordinary firms.
+    pool = np.concatenate([sellers, hub_idx[:2]])
+    weights = 1.0 / np.arange(1, len(buyers) + 1, dtype=np.float64) ** buyer_skew
+    background = _background(g, max(0, n_shipments - len(net.rows)), hub_idx, hub_share, pool, buyers,
+                             np.cumsum(weights), country_of)
+    rows = _Rows.concat([_Rows.of(net.rows), background])
+    del background
     paths = {"colonies": out / "colonies.csv", "shipments": out / "shipments.csv", "truth": out / "truth.csv"}
     _write(paths["colonies"], COLONY_COLUMNS, colonies)
-    _write(paths["shipments"], SHIPMENT_COLUMNS, rows)
+    _write_shipments(paths["shipments"], seed, rows, ids, names, country_of, addresses)
     _write(paths["truth"], TRUTH_COLUMNS, truth)
     return paths
 
 
-def _plant_route(net: _Net, r: int, colony_id: str, producer: Company, base: str, route_buyers: list[Company],
-                 dealers_by_colony: dict[str, list[Company]], window_days: int) -> dict:
+def _background(g: np.random.Generator, n: int, hubs: np.ndarray, hub_share: float, pool: np.ndarray,
+                buyers: np.ndarray, buyer_cum: np.ndarray, country_of: np.ndarray) -> _Rows:
+    """n background rows: hubs trade with everyone in every chapter; the rest are sellers' own goods."""
+    prices = np.asarray([ALL_CODES[c] for c in CODES])
+    hub_origins = np.asarray([_COUNTRY[c] for c in TRANSIT + OTHER], np.int8)
+    parts = []
+    for done in range(0, n, _DRAW_ROWS):
+        m = min(_DRAW_ROWS, n - done)
+        from_hub = g.random(m) < hub_share
+        seller = pool[g.integers(0, len(pool), m)]
+        if len(hubs):
+            seller = np.where(from_hub, hubs[g.integers(0, len(hubs), m)], seller)
+        # Same draw as random.choices(buyers, cum_weights=...): bisect_right on the cumulative weights.
+        pick = np.searchsorted(buyer_cum, g.random(m) * buyer_cum[-1], side="right")
+        buyer = buyers[np.minimum(pick, len(buyers) - 1)]
+        origin = np.where(from_hub, hub_origins[g.integers(0, len(hub_origins), m)], country_of[seller])
+        code = g.integers(0, len(CODES), m, dtype=np.int8)
+        qty = g.integers(20, 2001, m, dtype=np.int16)
+        price = prices[code] * np.exp(0.2 * g.standard_normal(m))  # lognormvariate(0, 0.2)
+        parts.append(_Rows(
+            day=g.integers(0, SPAN_DAYS + 1, m, dtype=np.int16), seller=seller.astype(np.int32),
+            buyer=buyer.astype(np.int32), code=code, origin=origin.astype(np.int8), qty=qty,
+            weight10=np.rint(qty * g.uniform(0.5, 30, m) * 10).astype(np.int32),
+            cents=np.rint(qty * price * 100).astype(np.int64)))
+    return _Rows.concat(parts) if parts else _Rows.of([])
+
+
+def _plant_route(net: _Net, r: int, colony_id: str, producer: Company, base: str, route_buyers: np.ndarray,
+                 dealers_by_colony: dict[str, list[Company]], window_days: int, max_transit: int) -> dict:
     rng = net.rng
     signals = []
     known = dealers_by_colony.setdefault(colony_id, [])
@@ -203,13 +365,15 @@ def _plant_route(net: _Net, r: int, colony_id: str, producer: Company, base: str
         dealer = net.company("dealer", HOME, f"{r} Market St, Minsk (fictional)")
         if not triangle:
             known.append(dealer)
-    transits = [net.company("transit", rng.choice(TRANSIT)) for _ in range(rng.choice((1, 1, 2)))]
+    # One transit twice as often as each longer chain: max_transit=2 draws from (1, 1, 2) as always.
+    n_transit = rng.choice((1, *range(1, max_transit + 1)))
+    transits = [net.company("transit", rng.choice(TRANSIT)) for _ in range(n_transit)]
     if rng.random() < 0.3:
         transits[0].address = dealer.address
         signals.append("shared_address")
-    final = rng.choice(route_buyers)
+    final = net.pick(route_buyers)
     while final.id in {t.id for t in transits}:
-        final = rng.choice(route_buyers)
+        final = net.pick(route_buyers)
     path = [producer, dealer, *transits, final]
     # Goods: the colony code, switched at one or two hops (never in the first, the colony's own sale).
     codes = [base, base]
@@ -222,14 +386,16 @@ def _plant_route(net: _Net, r: int, colony_id: str, producer: Company, base: str
             codes.append(rng.choice(p[level]))
             signals.append(f"code_switch:{level}@{len(codes) - 1}")
     codes = codes[1:]
-    t0 = net.day(460, SPAN_DAYS - 3 * window_days - 40)
+    # Room for every gap: longer chains start earlier so that they end inside the four years.
+    gaps = len(path) - 2
+    t0 = net.day(460, max(460, SPAN_DAYS - max(3, gaps) * window_days - 40))
     days = [t0]
     for k in range(1, len(path) - 1):
         quick = rng.random() < 0.3
         gap = rng.randint(3, 30) if quick else rng.randint(31, window_days - 20)
         if quick:
             signals.append(f"quick_reexport@{k + 1}")
-        days.append(days[-1] + dt.timedelta(days=gap))
+        days.append(days[-1] + gap)
     origin = HOME
     for k, (seller, buyer) in enumerate(zip(path, path[1:], strict=False)):
         if seller in transits and origin == HOME:
@@ -241,10 +407,10 @@ def _plant_route(net: _Net, r: int, colony_id: str, producer: Company, base: str
             signals.append("unit_value_outlier")
         net.ship(seller, buyer, days[k], codes[k], origin, factor)
         for _ in range(rng.randint(0, 2)):  # repeat business on the same hop, a little later
-            net.ship(seller, buyer, days[k] + dt.timedelta(days=rng.randint(1, 20)), codes[k], origin)
+            net.ship(seller, buyer, days[k] + rng.randint(1, 20), codes[k], origin)
     if triangle:  # rerouting triangle: the dealer sold to the buyer directly, before
         for _ in range(rng.randint(1, 3)):
-            net.ship(dealer, final, t0 - dt.timedelta(days=rng.randint(250, 450)), base, HOME)
+            net.ship(dealer, final, t0 - rng.randint(250, 450), base, HOME)
         signals.append("triangle")
     return {"route_id": f"R{r}", "colony_id": colony_id, "companies": ";".join(c.id for c in path),
             "final_country": final.country, "hops": len(path) - 1, "signals": ";".join(signals)}
@@ -258,47 +424,98 @@ def _chain(net: _Net, path: list[Company], base: str, window_days: int) -> None:
         if seller.country != HOME:
             origin, code = seller.country, PRODUCTS[base]["HS4"][0]
         net.ship(seller, buyer, day, code, origin)
-        day += dt.timedelta(days=net.rng.randint(5, window_days - 20))
+        day += net.rng.randint(5, window_days - 20)
 
 
-def _plant_noise(net: _Net, producer: Company, base: str, hubs: list[Company], buyers: list[Company],
+def _plant_noise(net: _Net, producer: Company, base: str, hubs: list[Company], buyers: dict[str, np.ndarray],
                  window_days: int) -> None:
     rng = net.rng
-    abroad = [b for b in buyers if b.country != HOME]
+    abroad = buyers["abroad"]
     for _ in range(3):
         # Onward sale in an unrelated chapter.
         d = net.company("dealer", HOME)
         t = net.day(0, SPAN_DAYS - 200)
         net.ship(producer, d, t, base, HOME)
         unrelated = [c for c in UNRELATED if c[:2] != base[:2] and {c[:2], base[:2]} not in RELATED]
-        net.ship(d, rng.choice(abroad), t + dt.timedelta(days=rng.randint(5, 90)), rng.choice(unrelated), HOME)
+        net.ship(d, net.pick(abroad), t + rng.randint(5, 90), rng.choice(unrelated), HOME)
         # Onward sale before the colony purchase (wrong time order).
         d = net.company("dealer", HOME)
         t = net.day(200, SPAN_DAYS)
         net.ship(producer, d, t, base, HOME)
-        net.ship(d, net.company("transit", rng.choice(TRANSIT)), t - dt.timedelta(days=rng.randint(5, 150)),
+        net.ship(d, net.company("transit", rng.choice(TRANSIT)), t - rng.randint(5, 150),
                  PRODUCTS[base]["HS4"][0], HOME)
         # Onward sale far outside the window.
         d = net.company("dealer", HOME)
         t = net.day(0, SPAN_DAYS - 2 * window_days - 200)
         net.ship(producer, d, t, base, HOME)
-        net.ship(d, rng.choice(abroad), t + dt.timedelta(days=window_days + rng.randint(60, 200)), base, "KZ")
+        net.ship(d, net.pick(abroad), t + window_days + rng.randint(60, 200), base, "KZ")
         # Domestic-only chain.
         a, b = net.company("dealer", HOME), net.company("buyer", HOME)
         t = net.day(0, SPAN_DAYS - 100)
         net.ship(producer, a, t, base, HOME)
-        net.ship(a, b, t + dt.timedelta(days=rng.randint(5, 60)), PRODUCTS[base]["HS4"][0], HOME)
+        net.ship(a, b, t + rng.randint(5, 60), PRODUCTS[base]["HS4"][0], HOME)
         # Honest export: declared BY origin, same code, no transit, no quick turnaround.
         w = net.company("wholesaler", HOME)
         t = net.day(0, SPAN_DAYS - 200)
         net.ship(producer, w, t, base, HOME)
-        net.ship(w, rng.choice([b for b in buyers if b.country in TARGETS]),
-                 t + dt.timedelta(days=rng.randint(40, window_days - 20)), base, HOME)
+        net.ship(w, net.pick(buyers["target"]), t + rng.randint(40, window_days - 20), base, HOME)
     for hub in hubs:  # hubs buy colony goods and sell the same goods everywhere
         for _ in range(2):
             net.ship(producer, hub, net.day(0, SPAN_DAYS - 100), base, HOME)
         for _ in range(5):
-            net.ship(hub, rng.choice(abroad), net.day(), PRODUCTS[base]["HS4"][0], hub.country)
+            net.ship(hub, net.pick(abroad), net.day(), PRODUCTS[base]["HS4"][0], hub.country)
+
+
+def _csv_field(values: pa.Array) -> pa.Array:
+    """Quote as csv.writer does (QUOTE_MINIMAL): only values holding a comma, quote or line break."""
+    needs = pc.match_substring_regex(values, '[,"\r\n]')
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(values, '"', '""'), '"', "")
+    return pc.if_else(needs, quoted, values)
+
+
+def _write_shipments(path: Path, seed: int, rows: _Rows, ids: pa.Array, names: pa.Array, country_of: np.ndarray,
+                     addresses: pa.Array) -> None:
+    """Sort by (date, exporter_id, importer_id) and write shipments.csv block by block.
+
+    Same bytes as csv.DictWriter would write (CRLF, minimal quoting, floats as repr of the rounded value),
+    but every field is a lookup into a small table or an integer formatted by arrow, so no row is ever a
+    Python object."""
+    # Ids sort as strings ("syn:buyer-10" < "syn:buyer-9"): rank them once, then sort rows on integers.
+    rank = np.empty(len(ids), np.int32)
+    rank[pc.sort_indices(ids).to_numpy()] = np.arange(len(ids), dtype=np.int32)
+    order = np.lexsort((rank[rows.buyer], rank[rows.seller], rows.day))  # stable: planted rows first on ties
+    del rank
+    ids, names, addresses = _csv_field(ids), _csv_field(names), _csv_field(addresses)
+    countries = pa.array(COUNTRIES)
+    dates = pa.array([(START + dt.timedelta(days=d)).isoformat() for d in range(int(rows.day.max(initial=0)) + 1)])
+    hs = pa.array([f"{c[:4]}.{c[4:6]}" for c in CODES])
+    desc = _csv_field(pa.array([_desc(c) for c in CODES]))
+    tenths = pa.array([f".{d}" for d in range(10)])
+    # repr(round(x, 2)) drops trailing zeros but keeps one decimal: 12.0, 12.5, 12.05.
+    hundredths = pa.array([".0" if k == 0 else f".{k // 10}" if k % 10 == 0 else f".{k:02d}" for k in range(100)])
+    tmp = path.with_suffix(".csv.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write((",".join(SHIPMENT_COLUMNS) + "\r\n").encode())
+        for start in range(0, len(order), BLOCK_ROWS):
+            idx = order[start:start + BLOCK_ROWS]
+            seller, buyer, code = rows.seller[idx], rows.buyer[idx], rows.code[idx]
+            weight10, cents = rows.weight10[idx], rows.cents[idx]
+            number = pc.cast(pa.array(np.arange(start + 1, start + len(idx) + 1)), pa.string())
+            line = pc.binary_join_element_wise(
+                pc.binary_join_element_wise(f"SYN{seed}-", pc.utf8_lpad(number, 7, "0"), ""),
+                dates.take(rows.day[idx]),
+                names.take(seller), countries.take(country_of[seller]), ids.take(seller), addresses.take(seller),
+                names.take(buyer), countries.take(country_of[buyer]), ids.take(buyer), addresses.take(buyer),
+                hs.take(code), desc.take(code), pc.cast(pa.array(rows.qty[idx]), pa.string()), "pcs",
+                pc.binary_join_element_wise(pc.cast(pa.array(weight10 // 10), pa.string()),
+                                            tenths.take(weight10 % 10), ""),
+                pc.binary_join_element_wise(pc.cast(pa.array(cents // 100), pa.string()),
+                                            hundredths.take(cents % 100), ""),
+                "EUR", countries.take(rows.origin[idx]), "", "", "true\r\n", ",")
+            # The joined lines lie back to back in one buffer: write it as it is.
+            offsets = np.frombuffer(line.buffers()[1], np.int32, len(line) + 1, line.offset * 4)
+            fh.write(memoryview(line.buffers()[2])[offsets[0]:offsets[-1]])
+    tmp.replace(path)
 
 
 def _write(path: Path, columns: tuple[str, ...], rows: list[dict]) -> None:
