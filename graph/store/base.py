@@ -23,6 +23,20 @@ class StoreError(RuntimeError):
     """The store refused or failed a request; the message says which and why."""
 
 
+def redact(location: str) -> str:
+    """The location without a user, password or query string, fit for messages and logs.
+
+    Cuts at the last '@' rather than parsing the address: a password with an unencoded '/', '?' or '@'
+    makes a URI parser split it in the wrong place, and it must not leak then either.
+    """
+    scheme, sep, rest = location.partition("://")
+    if not sep:
+        return location  # a file path
+    rest = rest.rpartition("@")[2]
+    rest = rest.split("?", 1)[0].split("#", 1)[0]  # a query string may carry password=...
+    return f"{scheme}://{rest}"
+
+
 class GraphStore(ABC):
     """A property graph that speaks openCypher.
 
@@ -53,6 +67,20 @@ class GraphStore(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    def save(self) -> None:
+        """Make everything written so far durable now; raise StoreError if that fails.
+
+        The default does nothing: a store that persists every commit (Neo4j) has nothing to add. A store
+        that keeps the graph in memory (FalkorDB) writes it out, and a failed save leaves the previous
+        copy on disk as it was.
+        """
+        return None
+
+    @property
+    def dirty(self) -> bool:
+        """True when something written since open (or the last save()) is not yet durable."""
+        return False
 
     @property
     @abstractmethod

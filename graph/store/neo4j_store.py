@@ -11,14 +11,16 @@ from typing import Any
 
 from ..schema import NODES
 from ..values import Node, Path, Relationship, node_key
-from .base import DEFAULT_BATCH_SIZE, GraphStore, Row, StoreError
+from .base import GraphStore, Row, StoreError, redact
 
 _WRITE = re.compile(r"\b(CREATE|MERGE|SET|DELETE|REMOVE|DROP)\b", re.IGNORECASE)
 
-
-def redact(uri: str) -> str:
-    """The URI without any user:password@ part, fit for messages and logs."""
-    return re.sub(r"//[^@/]*@", "//", uri)
+# Rows per UNWIND statement: 10k keeps round trips few while one statement's
+# working memory on the server stays small. Outside atomic() each batch is its own managed write
+# transaction (execute_write), which the driver retries on transient errors: harmless, the upserts are
+# MERGEs. Inside atomic() every batch joins the load's one explicit transaction: all or nothing, and no
+# automatic retry, since half a load cannot be re-run safely from inside the driver.
+NEO4J_BATCH_SIZE = 10_000
 
 
 def schema_statements() -> list[str]:
@@ -45,7 +47,7 @@ class Neo4jStore(GraphStore):
         user: str | None = None,
         password: str | None = None,
         database: str | None = None,
-        batch_size: int = DEFAULT_BATCH_SIZE,
+        batch_size: int = NEO4J_BATCH_SIZE,
     ) -> None:
         super().__init__(batch_size)
         import neo4j
@@ -107,6 +109,9 @@ class Neo4jStore(GraphStore):
         finally:
             self._tx = None
             session.close()
+
+    def save(self) -> None:
+        """Nothing to do: every committed transaction is already durable on the server."""
 
     def close(self) -> None:
         driver = getattr(self, "_driver", None)
