@@ -316,6 +316,7 @@ def test_a_full_disk_fails_the_save_and_close_loudly(tmp_path):
                              capture_output=True, text=True)
     if mounted.returncode:
         pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
+    store = None
     try:
         path = small / "graph.db"
         store = FalkorStore(path)
@@ -333,4 +334,8 @@ def test_a_full_disk_fails_the_save_and_close_loudly(tmp_path):
         assert path.read_bytes() == before
         assert sorted(p.name for p in small.iterdir()) == ["graph.db"]
     finally:
-        subprocess.run(["umount", str(small)], check=True)
+        if store is not None:
+            with contextlib.suppress(StoreError):
+                store.close()  # stops the server, whose working folder is the mount
+        if subprocess.run(["umount", str(small)]).returncode:
+            subprocess.run(["umount", "-l", str(small)], check=True)
