@@ -226,30 +226,34 @@ class FalkorBase(GraphStore):
                 )
         try:
             self._drop(self._snapshot)  # nobody held the lock, so a copy left over can only be stale
-            fresh = self.graph_name not in self._graphs()
+            self._set_lock_state(self._take_snapshot())
             self._dirty = True
-            # "fresh": the graph did not exist, so undoing the load means deleting it (nothing to copy).
-            self._set_lock_state("fresh" if fresh else "copy")
-            if not fresh:
-                self._command("GRAPH.COPY", self.graph_name, self._snapshot)
         except BaseException:
             self._undo_load()  # e.g. no memory left for the copy: give the lock back
             raise
+
+    def _take_snapshot(self) -> str:
+        """Keep what a failed load must come back to; returns how (the lock's state): "fresh" when the
+        graph did not exist (undoing means deleting it), "copy" for a GRAPH.COPY of it."""
+        if self.graph_name not in self._graphs():
+            return "fresh"
+        self._command("GRAPH.COPY", self.graph_name, self._snapshot)
+        return "copy"
 
     def _set_lock_state(self, state: str) -> None:
         self._client.set(self._lock_key, f"{self._client_name} {state}", xx=True)
 
     def _undo_load(self) -> None:
         holder = self._client.get(self._lock_key) or ""
-        self._put_back(fresh=holder.endswith(" fresh"))
+        self._put_back(holder.rpartition(" ")[2])
         self._client.delete(self._lock_key)
 
-    def _put_back(self, fresh: bool) -> None:
+    def _put_back(self, state: str) -> None:
         if self._snapshot in self._graphs():
             self._drop(self.graph_name)
             self._command("GRAPH.COPY", self._snapshot, self.graph_name)
             self._drop(self._snapshot)
-        elif fresh:
+        elif state == "fresh":
             self._drop(self.graph_name)
         self._select()
 
@@ -269,7 +273,7 @@ class FalkorBase(GraphStore):
         if state == "done":  # it finished; only its copy was left to drop
             self._drop(self._snapshot)
         else:  # its client disconnected mid-load (or it predates the lock): the copy is the good state
-            self._put_back(fresh=state == "fresh")
+            self._put_back(state)
         self._client.delete(self._lock_key)
         return None
 
