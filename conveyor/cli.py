@@ -13,6 +13,7 @@ from .commands.owners import owners
 from .commands.query import query
 from .commands.resolve import resolve
 from .commands.routes import routes
+from .commands.shipments import shipments
 from .commands.synth import synth
 from .context import Settings
 from .errors import USER_ERRORS
@@ -33,14 +34,16 @@ class ConveyorGroup(click.Group):
                    "NEO4J_USER / NEO4J_PASSWORD).")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=None,
               help="Rows per UNWIND batch (default 5000).")
+@click.option("--evidence", envvar="CONVEYOR_EVIDENCE", metavar="DIR",
+              help="Folder of shipment rows (Parquet) beside the graph (default: GRAPH_FILE.evidence/).")
 @click.version_option(package_name="conveyor")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, batch_size: int | None) -> None:
+def cli(ctx: click.Context, db: str | None, batch_size: int | None, evidence: str | None) -> None:
     """Trace goods from penal-colony production to foreign buyers, with evidence for every hop."""
-    ctx.obj = Settings(db, batch_size)
+    ctx.obj = Settings(db, batch_size, evidence)
 
 
-for command in (db, load, query, routes, demo, mirror, switching, gaps, resolve, owners, synth):
+for command in (db, load, query, routes, shipments, demo, mirror, switching, gaps, resolve, owners, synth):
     cli.add_command(command)
 
 

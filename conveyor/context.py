@@ -11,6 +11,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from graph.evidence import EvidenceStore, evidence_location
 from graph.store import GraphStore, default_location, open_store
 
 
@@ -18,10 +19,17 @@ from graph.store import GraphStore, default_location, open_store
 class Settings:
     db: str | None
     batch_size: int | None
+    evidence: str | None = None
 
     @property
     def location(self) -> str:
         return self.db or default_location()
+
+
+def evidence_from(ctx: click.Context, location: str | None = None) -> EvidenceStore:
+    """Shipment rows beside the graph: --evidence, $CONVEYOR_EVIDENCE, or GRAPH_FILE.evidence/."""
+    settings: Settings = ctx.obj
+    return EvidenceStore(settings.evidence or evidence_location(location or settings.location))
 
 
 err_console = Console(stderr=True)
@@ -46,3 +54,22 @@ def row_progress(label: str) -> Iterator:
     with progress:
         task = progress.add_task(label, total=None)
         yield lambda n: progress.advance(task, n)
+
+
+@contextlib.contextmanager
+def staged_progress(label: str) -> Iterator[tuple]:
+    """Rows read plus the name of the stage a load is in (reading, writing, deriving, saving), on a
+    terminal as a live line and elsewhere as one stderr line per stage, so a slow stage is never silent."""
+    tty = sys.stderr.isatty()
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                        TextColumn("{task.completed:,} rows"), TimeElapsedColumn(),
+                        console=err_console, transient=True, disable=not tty)
+    with progress:
+        task = progress.add_task(f"{label}: reading", total=None)
+
+        def stage(name: str) -> None:
+            progress.update(task, description=f"{label}: {name}")
+            if not tty:
+                click.echo(f"{label}: {name}", err=True)
+
+        yield (lambda n: progress.advance(task, n)), stage

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pyarrow as pa
+
 PROVENANCE: tuple[str, ...] = ("sources", "source_runs", "record_ids", "first_seen", "last_seen")
 
 
@@ -62,7 +64,7 @@ NODES: dict[str, NodeType] = {
             (*_ENTITY_PROPS, "legal_form", "jurisdiction", "registration_number", "lei", "unp", "inn",
              "ogrn", "imo", "incorporation_date", "dissolution_date", "status", "address", "schema"),
             "A legal entity: producer, dealer, intermediary or buyer (role labels).",
-            indexed=("name_norm", "lei", "unp", "inn", "ogrn", "registration_number", "country"),
+            indexed=("name_norm", "lei", "unp", "inn", "ogrn", "registration_number", "country", "merged_into"),
             roles=COMPANY_ROLES,
         ),
         NodeType(
@@ -76,14 +78,6 @@ NODES: dict[str, NodeType] = {
             ("description", "level", "section", "parent"),
             "An HS nomenclature code (chapter, heading or subheading).",
             indexed=("level",),
-        ),
-        NodeType(
-            "Shipment", "id",
-            ("date", "hs_code", "hs6", "description", "quantity", "unit", "weight_kg", "value", "currency",
-             "origin_country", "exporter_country", "importer_country", "port_lading", "port_unlading",
-             "place_of_receipt", "source_file", "source_row", "synthetic"),
-            "One trade record (customs declaration line or bill of lading).",
-            indexed=("date", "hs_code", "hs6"),
         ),
         NodeType(
             "TradeFlow", "id",
@@ -121,14 +115,16 @@ RELATIONSHIPS: dict[str, RelType] = {
                 "The colony's production is run by this enterprise."),
         RelType("MAKES", (("Colony", "Product"), ("Company", "Product")), ("source_url",),
                 "Documented production of goods under an HS code."),
-        RelType("SHIPPED", (("Company", "Shipment"),), ("role",), "Exporter / shipper of a shipment."),
-        RelType("CONSIGNED_TO", (("Shipment", "Company"),), ("role",), "Importer / consignee of a shipment."),
-        RelType("NOTIFY", (("Shipment", "Company"),), (), "Notify party of a shipment."),
-        RelType("OF", (("Shipment", "Product"), ("TradeFlow", "Product")), (), "The goods' HS code."),
+        RelType("OF", (("TradeFlow", "Product"),), (), "The goods' HS code."),
         RelType(
             "SUPPLIES", (("Company", "Company"),),
-            ("hs_codes", "first", "last", "shipments", "value"),
-            "Derived from shipments: seller supplies buyer (kept in step with every shipment load).",
+            ("hs_codes", "hs_first", "hs_last", "origins", "first", "last", "shipments", "value"),
+            "Seller supplies buyer: every shipment row of the pair aggregated (rows in the evidence store); "
+            "hs_first / hs_last are the first and last date of each code in hs_codes (parallel lists).",
+        ),
+        RelType(
+            "NOTIFIES", (("Company", "Company"),), ("first", "last", "shipments"),
+            "Notify party -> consignee: named as notify party on the consignee's shipments.",
         ),
         RelType(
             "OWNS", tuple((p, "Company") for p in _PARTY),
@@ -161,6 +157,19 @@ RELATIONSHIPS: dict[str, RelType] = {
 }
 
 LABELS: tuple[str, ...] = (*NODES, *COMPANY_ROLES)
+
+# One shipment row as the evidence store keeps it (graph/evidence.py): Parquet columns and Arrow types.
+# seller / buyer / notify are Company keys; the *_name columns keep the names as the row wrote them.
+_S, _F = pa.string(), pa.float64()
+SHIPMENT_EVIDENCE: tuple[tuple[str, pa.DataType], ...] = (
+    ("id", _S), ("date", _S), ("seller", _S), ("buyer", _S), ("notify", _S),
+    ("exporter_name", _S), ("importer_name", _S), ("notify_name", _S),
+    ("exporter_country", _S), ("importer_country", _S), ("notify_country", _S),
+    ("hs_code", _S), ("hs6", _S), ("description", _S), ("quantity", _F), ("unit", _S), ("weight_kg", _F),
+    ("value", _F), ("currency", _S), ("origin_country", _S), ("port_lading", _S), ("port_unlading", _S),
+    ("place_of_receipt", _S), ("synthetic", pa.bool_()), ("source", _S), ("source_file", _S),
+    ("source_row", pa.int64()),
+)
 
 
 class SchemaError(ValueError):

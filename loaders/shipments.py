@@ -1,22 +1,32 @@
-"""Shipment-level trade records (customs declarations, bills of lading) through a column mapping.
+"""Shipment-level trade records (customs declarations, bills of lading), read and cleaned column-wise.
 
-Each record becomes a Shipment between its exporter and importer companies, of a Product (the HS6 of
-its code), with the source file and row kept on it so every route hop leads back to its rows.
+A file is read by pyarrow in blocks and cleaned with vectorised pandas operations (no Python dict per
+row): each accepted row becomes one evidence row (graph/evidence.py) naming its seller and buyer by
+Company key, and the file's distinct companies become Company nodes. A row that fails a field becomes a
+Reject naming the row, the field and the reason; nothing is dropped silently.
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError
-from .csvfile import read_csv_chunks, read_header
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from graph.evidence import COLUMNS, SCHEMA
+
+from .base import Reject, SourceError
+from .csvfile import check_readable, read_header
 from .mapping import Mapping, identity_mapping, load_mapping
-from .parse import DATE_FORMATS, FieldProblem, parse_amount, parse_country, parse_date, parse_hs
-from .records import company_row, country_row, product_stub
+from .names import company_key, normalise_country, normalise_name
+from .parse import DATE_FORMATS
 
 FIELDS = (
     "shipment_id", "date", "exporter_name", "exporter_country", "exporter_id", "exporter_address",
@@ -25,6 +35,16 @@ FIELDS = (
     "port_lading", "port_unlading", "place_of_receipt", "synthetic",
 )
 REQUIRED = ("date", "exporter_name", "importer_name", "hs_code")
+PARTIES = ("exporter", "importer", "notify")
+CHUNK_ROWS = 500_000
+
+# The order fields are checked in: a row is rejected for the first field that fails.
+_AMOUNTS = (("value", "value"), ("quantity", "quantity"), ("weight_kg", "weight"))
+_COUNTRIES = (("exporter_country", "exporter country"), ("importer_country", "importer country"),
+              ("notify_country", "notify country"), ("origin_country", "origin"))
+_TEXT = ("description", "unit", "port_lading", "port_unlading", "place_of_receipt")
+_DATE_WITH_TIME = r"^(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
+_ARROW_STR = pd.StringDtype("pyarrow")
 
 
 def resolve_mapping(path: Path, mapping_path: str | Path | None) -> Mapping:
@@ -41,119 +61,255 @@ def resolve_mapping(path: Path, mapping_path: str | Path | None) -> Mapping:
     return mapping
 
 
-def read_shipments(path: str | Path, mapping_path: str | Path | None = None) -> Iterator[Chunk]:
-    p = Path(path)
-    frames = read_csv_chunks(p)
-    first = next(frames)  # checks the file exists, is not empty and has a header, before the mapping
-    mapping = resolve_mapping(p, mapping_path)
-    seen_ids: dict[str, int] = {}
-    for frame in itertools.chain([first], frames):
-        yield _chunk(frame, mapping, p.name, seen_ids)
+@dataclass
+class ShipmentBatch:
+    """One block of a file, cleaned: evidence rows, the companies they name, and the rejects."""
+    read: int
+    evidence: pa.Table
+    companies: pd.DataFrame  # key, name, name_norm, country, address, synthetic, record_id
+    rejects: list[Reject] = field(default_factory=list)
 
 
-def _chunk(frame, mapping: Mapping, file_name: str, seen_ids: dict[str, int]) -> Chunk:
-    chunk = Chunk(read=len(frame))
-    companies: dict[str, dict] = {}
-    countries: dict[str, dict] = {}
-    products: dict[str, dict] = {}
-    shipments, shipped, consigned, notify, of, located = [], [], [], [], [], []
-    formats = mapping.date_formats or DATE_FORMATS
-    for raw in frame.to_dict("records"):
-        row = raw.pop("_row")
-        rec = mapping.apply(raw)
+def read_shipment_batches(path: str | Path, *, source: str, mapping: str | Path | None = None,
+                          chunk_rows: int = CHUNK_ROWS,
+                          bytes_read: Callable[[int], None] | None = None) -> Iterator[ShipmentBatch]:
+    p = check_readable(path)
+    header = read_header(p)
+    resolved = resolve_mapping(p, mapping)
+    first_row = 2  # the header is row 1, as a spreadsheet shows it
+    for frame in _read_frames(p, header, chunk_rows, bytes_read):
+        yield clean_frame(frame, resolved, p.name, source, first_row)
+        first_row += len(frame)
+
+
+def _read_frames(path: Path, header: list[str], chunk_rows: int,
+                 bytes_read: Callable[[int], None] | None) -> Iterator[pd.DataFrame]:
+    names = [f"c{i}" for i in range(len(header))]  # positional: headers may repeat or carry spaces
+    options = (
+        pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=16 << 20),
+        pacsv.ParseOptions(newlines_in_values=True),
+        pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
+                             quoted_strings_can_be_null=False),
+    )
+    pending: list[pa.RecordBatch] = []
+    rows = 0
+    done = 0
+    with open(path, "rb") as fh:
         try:
-            s = _clean(rec, formats)
-        except FieldProblem as problem:
-            field = problem.args[1] if len(problem.args) > 1 else "?"
-            chunk.rejects.append(Reject(row, mapping.columns.get(field, field), rec.get(field, ""),
-                                        problem.args[0], raw))
-            continue
-        sid = rec.get("shipment_id") or _content_id(s, rec)
-        if sid in seen_ids:
-            chunk.rejects.append(Reject(row, mapping.columns.get("shipment_id", "shipment_id"), sid,
-                                        f"duplicate declaration: same as row {seen_ids[sid]}", raw))
-            continue
-        seen_ids[sid] = row
-        parties = {}
-        for role in ("exporter", "importer", "notify"):
-            name = rec.get(f"{role}_name", "")
-            if not name:
-                continue
-            company = company_row(name, s[f"{role}_country"], record_id=f"{file_name}:{row}",
-                                  key=rec.get(f"{role}_id") or None, synthetic=s["synthetic"] or None,
-                                  address=rec.get(f"{role}_address") or None)
-            companies[company["key"]] = company
-            parties[role] = company["key"]
-            if s[f"{role}_country"]:
-                countries[s[f"{role}_country"]] = country_row(s[f"{role}_country"])
-                located.append({"start": company["key"], "end": s[f"{role}_country"], "props": {}})
-        hs6 = s["hs_code"][:6]
-        products[hs6] = product_stub(hs6)
-        shipments.append({"key": sid, "record_id": f"{file_name}:{row}", "props": {
-            **{k: v for k, v in s.items() if not k.startswith(("notify",))},
-            "hs6": hs6, "source_file": file_name, "source_row": row,
-        }})
-        shipped.append({"start": parties["exporter"], "end": sid, "props": {}, "row": row})
-        consigned.append({"start": sid, "end": parties["importer"], "props": {}, "row": row})
-        of.append({"start": sid, "end": hs6, "props": {}, "row": row})
-        if "notify" in parties:
-            notify.append({"start": sid, "end": parties["notify"], "props": {}, "row": row})
-    chunk.nodes += [
-        NodeBatch("Country", list(countries.values())),
-        NodeBatch("Company", list(companies.values())),
-        NodeBatch("Product", list(products.values())),
-        NodeBatch("Shipment", shipments),
-    ]
-    chunk.relationships += [
-        RelBatch("IN", "Company", "Country", located),
-        RelBatch("SHIPPED", "Company", "Shipment", shipped),
-        RelBatch("CONSIGNED_TO", "Shipment", "Company", consigned),
-        RelBatch("NOTIFY", "Shipment", "Company", notify),
-        RelBatch("OF", "Shipment", "Product", of),
-    ]
-    return chunk
+            reader = pacsv.open_csv(fh, read_options=options[0], parse_options=options[1],
+                                    convert_options=options[2])
+            for batch in reader:
+                pending.append(batch)
+                rows += batch.num_rows
+                if bytes_read:
+                    bytes_read(fh.tell())  # the reader reads ahead: progress, not an exact position
+                if rows >= chunk_rows:
+                    yield _frame(pending, header)
+                    done += rows
+                    pending, rows = [], 0
+        except pa.ArrowInvalid as exc:
+            raise SourceError(path, f"is not well-formed UTF-8 CSV near row {done + rows + 2}: {exc}",
+                              row=done + rows + 2) from exc
+    if pending:
+        yield _frame(pending, header)
 
 
-def _clean(rec: dict[str, str], formats: tuple[str, ...]) -> dict[str, Any]:
-    def field(name: str, parse):
-        try:
-            return parse(rec.get(name, ""))
-        except FieldProblem as problem:
-            raise FieldProblem(problem.args[0], name) from None
+def _frame(batches: list[pa.RecordBatch], header: list[str]) -> pd.DataFrame:
+    frame = pa.Table.from_batches(batches).to_pandas(types_mapper={pa.string(): _ARROW_STR}.get)
+    frame.columns = header
+    return frame.loc[:, ~frame.columns.duplicated()]  # a repeated header: the first column counts
 
+
+def canonical_frame(frame: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
+    """Source columns -> canonical fields, stripped, defaults where empty (Mapping.apply, column-wise)."""
+    out = pd.DataFrame(index=frame.index)
+    for name in FIELDS:
+        column = mapping.columns.get(name)
+        values = frame[column].str.strip() if column else pd.Series("", index=frame.index, dtype=_ARROW_STR)
+        if name in mapping.defaults:
+            values = values.mask(values == "", mapping.defaults[name])
+        out[name] = values
+    return out
+
+
+class _Rejects:
+    """Row-level failures, the first one per row wins (the order of the checks is the order of fields)."""
+
+    def __init__(self, n: int) -> None:
+        self.bad = np.zeros(n, dtype=bool)
+        self.found: list[tuple[np.ndarray, str, Any]] = []
+
+    def add(self, mask: Any, field_name: str, reason: Callable[[int], str] | str) -> None:
+        mask = np.asarray(mask, dtype=bool) & ~self.bad
+        if mask.any():
+            self.found.append((np.flatnonzero(mask), field_name, reason))
+            self.bad |= mask
+
+
+def clean_frame(frame: pd.DataFrame, mapping: Mapping, file_name: str, source: str,
+                first_row: int) -> ShipmentBatch:
+    n = len(frame)
+    rec = canonical_frame(frame, mapping)
+    rows = np.arange(first_row, first_row + n, dtype=np.int64)
+    rejects = _Rejects(n)
+    out: dict[str, Any] = {}
     for name in ("exporter_name", "importer_name"):
-        if not rec.get(name):
-            raise FieldProblem(f"{name} is missing", name)
-    return {
-        "date": field("date", lambda t: parse_date(t, formats)),
-        "hs_code": field("hs_code", parse_hs),
-        "value": field("value", lambda t: parse_amount(t, "value")),
-        "quantity": field("quantity", lambda t: parse_amount(t, "quantity")),
-        "weight_kg": field("weight_kg", lambda t: parse_amount(t, "weight")),
-        "exporter_country": field("exporter_country", lambda t: parse_country(t, "exporter country")),
-        "importer_country": field("importer_country", lambda t: parse_country(t, "importer country")),
-        "notify_country": field("notify_country", lambda t: parse_country(t, "notify country")),
-        "origin_country": field("origin_country", lambda t: parse_country(t, "origin")),
-        "description": rec.get("description") or None,
-        "unit": rec.get("unit") or None,
-        "currency": (rec.get("currency") or "").upper() or None,
-        "port_lading": rec.get("port_lading") or None,
-        "port_unlading": rec.get("port_unlading") or None,
-        "place_of_receipt": rec.get("place_of_receipt") or None,
-        "synthetic": rec.get("synthetic", "").lower() in ("true", "1", "yes"),
-    }
+        rejects.add(rec[name] == "", name, f"{name} is missing")
+    formats = mapping.date_formats or DATE_FORMATS
+    out["date"] = _dates(rec["date"], formats, rejects)
+    hs = _hs_codes(rec["hs_code"], rejects)
+    out["hs_code"], out["hs6"] = hs, hs.str.slice(0, 6)
+    for name, what in _AMOUNTS:
+        out[name] = _amounts(rec[name], name, what, rejects)
+    for name, what in _COUNTRIES:
+        out[name] = _countries(rec[name], name, what, rejects)
+    for name in _TEXT:
+        out[name] = rec[name].mask(rec[name] == "")
+    out["currency"] = rec["currency"].str.upper().mask(rec["currency"] == "")
+    out["synthetic"] = rec["synthetic"].str.lower().isin(["true", "1", "yes"]).to_numpy(dtype=bool)
+    for role in PARTIES:
+        out[f"{role}_name"] = rec[f"{role}_name"].mask(rec[f"{role}_name"] == "")
+    keys = {role: _company_keys(rec, out, role) for role in PARTIES}
+    out["seller"], out["buyer"], out["notify"] = keys["exporter"], keys["importer"], keys["notify"]
+    out["id"] = _shipment_ids(rec, out)
+    dup = out["id"].duplicated(keep="first").to_numpy() & ~rejects.bad
+    if dup.any():
+        accepted = pd.Series(rows, index=frame.index)[~rejects.bad]
+        first = pd.Series(accepted.to_numpy(), index=out["id"][~rejects.bad].to_numpy())
+        first = first[~first.index.duplicated()]
+        ids = out["id"].to_numpy()
+        rejects.add(dup, "shipment_id", lambda i: f"duplicate declaration: same as row {first[ids[i]]}")
+    out["source"] = source
+    out["source_file"] = file_name
+    out["source_row"] = rows
+    table_frame = pd.DataFrame(out, index=frame.index)[list(COLUMNS)][~rejects.bad]
+    evidence = pa.Table.from_pandas(table_frame, schema=SCHEMA, preserve_index=False)
+    return ShipmentBatch(n, evidence, _companies(rec, out, rows, file_name, rejects.bad),
+                         _reject_list(rejects, frame, rec, mapping, rows))
 
 
-def _content_id(s: dict[str, Any], rec: dict[str, str]) -> str:
+def _dates(text: pd.Series, formats: tuple[str, ...], rejects: _Rejects) -> pd.Series:
+    with_time = text.str.extract(_DATE_WITH_TIME, expand=False)
+    text = with_time.fillna(text).astype(_ARROW_STR)
+    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    for fmt in formats:
+        todo = parsed.isna() & (text != "")
+        if not todo.any():
+            break
+        parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+    rejects.add(text == "", "date", "date is missing")
+    bad = parsed.isna().to_numpy()
+    values = text.to_numpy()
+    rejects.add(bad, "date", lambda i: f"{values[i]!r} is not a date in any of {list(formats)}")
+    iso = parsed.to_numpy().astype("datetime64[D]").astype(str)
+    return pd.Series(iso, index=text.index).mask(bad)
+
+
+def _hs_codes(text: pd.Series, rejects: _Rejects) -> pd.Series:
+    code = text.str.replace(r"[\s.\-]", "", regex=True)
+    values = text.to_numpy()
+    rejects.add(code == "", "hs_code", "HS code is missing")
+    # ASCII digits only: str.isdigit would take Arabic-Indic or superscript digits as a code.
+    rejects.add(~code.str.fullmatch(r"[0-9]{2,10}").fillna(False), "hs_code",
+                lambda i: f"{values[i]!r} is not an HS code of 2 to 10 digits")
+    rejects.add((code.str.len() % 2 == 1).fillna(False), "hs_code",
+                lambda i: f"{values[i]!r} has an odd number of digits (a lost leading zero?)")
+    return code
+
+
+_PLAIN_NUMBER = r"^[0-9]+(\.[0-9]+)?$"
+
+
+def _amounts(text: pd.Series, name: str, what: str, rejects: _Rejects) -> pd.Series:
+    plain = pc.match_substring_regex(pa.array(text), _PLAIN_NUMBER)
+    if pc.all(pc.or_(plain, pc.equal(pa.array(text), ""))).as_py():
+        # Fast path for the usual column of plain numbers: Arrow parses them without Python objects.
+        number = pd.Series(pc.cast(pc.if_else(plain, pa.array(text), None), pa.float64()).to_numpy(
+            zero_copy_only=False), index=text.index)
+        return number
+    t = text.str.replace(r"[ \u00a0]", "", regex=True)
+    decimal_comma = t.str.contains(",", regex=False) & ~t.str.contains(".", regex=False)
+    t = t.str.replace(",", "", regex=False).where(~decimal_comma, t.str.replace(",", ".", regex=False))
+    number = pd.to_numeric(t.astype(object).mask(t == ""), errors="coerce").astype("float64")
+    values = t.to_numpy()
+    given = (t != "").to_numpy()
+    rejects.add(given & ~np.isfinite(number.to_numpy()), name,
+                lambda i: f"{what} {values[i]!r} is not a finite number")
+    rejects.add(given & (number < 0).to_numpy(), name,
+                lambda i: f"{what} must be positive, got {values[i]}")
+    return number
+
+
+def _countries(text: pd.Series, name: str, what: str, rejects: _Rejects) -> pd.Series:
+    distinct = {v: normalise_country(v) for v in text.unique() if v}
+    codes = text.map(distinct).astype(object)
+    values = text.to_numpy()
+    rejects.add(((text != "") & codes.isna()).to_numpy(), name,
+                lambda i: f"{what} {values[i]!r} is not an ISO 3166 country")
+    return codes
+
+
+def _company_keys(rec: pd.DataFrame, out: dict[str, Any], role: str) -> pd.Series:
+    """The source's own id where given, else a key from the normalised name and country."""
+    given = rec[f"{role}_id"].astype(object) if f"{role}_id" in rec else pd.Series("", index=rec.index, dtype=object)
+    todo = ((given == "") & (rec[f"{role}_name"] != "")).to_numpy()
+    keys = given.mask(given == "")
+    if todo.any():  # name-derived keys cost a name normalisation each: only where no id was given
+        combined = rec[f"{role}_name"][todo].astype(object) + "\x1f" + out[f"{role}_country"][todo].fillna("")
+        derived = {text: company_key(*_name_and_country(text)) for text in combined.unique()}
+        keys[todo] = combined.map(derived)
+    return keys
+
+
+def _name_and_country(text: str) -> tuple[str, str | None]:
+    name, country = text.split("\x1f")
+    return name, country or None
+
+
+def _shipment_ids(rec: pd.DataFrame, out: dict[str, Any]) -> pd.Series:
     """Records without a declaration number are identified by what they say, so an exact repeat is
-    recognised as a duplicate and a reload merges onto the same node."""
-    parties = (rec.get("exporter_name", "").casefold(), rec.get("importer_name", "").casefold())
-    facts = (s.get(k) for k in ("date", "exporter_country", "importer_country", "hs_code", "value",
-                                "quantity", "weight_kg", "description"))
-    text = "|".join(map(str, (*parties, *facts)))
-    return "sh:" + hashlib.sha256(text.encode()).hexdigest()[:20]
+    recognised as a duplicate and a reload gives the same id."""
+    given = rec["shipment_id"].astype(object)
+    missing = (given == "").to_numpy()
+    if missing.any():
+        parts = [rec["exporter_name"].str.casefold(), rec["importer_name"].str.casefold()]
+        parts += [pd.Series(out[k], index=rec.index).astype(object).fillna("None").astype(str)
+                  for k in ("date", "exporter_country", "importer_country", "hs_code", "value", "quantity",
+                            "weight_kg", "description")]
+        text = parts[0].astype(object)
+        for part in parts[1:]:
+            text = text + "|" + part.astype(object)
+        hashed = ["sh:" + hashlib.sha256(t.encode()).hexdigest()[:20] for t in text[missing]]
+        given = given.copy()
+        given[missing] = hashed
+    return given
 
 
-def read_shipments_source(path: str | Path, *, source: str, mapping: str | Path | None = None) -> Iterator[Chunk]:
-    """The common reader signature (see loaders.formats)."""
-    return read_shipments(path, mapping)
+def _companies(rec: pd.DataFrame, out: dict[str, Any], rows: np.ndarray, file_name: str,
+               bad: np.ndarray) -> pd.DataFrame:
+    frames = []
+    for role in PARTIES:
+        frame = pd.DataFrame({
+            "key": out[{"exporter": "seller", "importer": "buyer", "notify": "notify"}[role]],
+            "name": rec[f"{role}_name"].astype(object), "country": out[f"{role}_country"],
+            "address": rec.get(f"{role}_address", pd.Series("", index=rec.index)).astype(object),
+            "synthetic": out["synthetic"], "row": rows,
+        })[~bad]
+        frames.append(frame[frame["key"].notna()])
+    companies = pd.concat(frames).drop_duplicates("key")
+    companies["address"] = companies["address"].mask(companies["address"] == "")
+    companies["record_id"] = file_name + ":" + companies["row"].astype(str)
+    companies["name_norm"] = companies["name"].map(normalise_name)
+    return companies.drop(columns="row").reset_index(drop=True)
+
+
+def _reject_list(rejects: _Rejects, frame: pd.DataFrame, rec: pd.DataFrame, mapping: Mapping,
+                 rows: np.ndarray) -> list[Reject]:
+    found = []
+    for positions, name, reason in rejects.found:
+        column = mapping.columns.get(name, name)
+        for i in positions:
+            raw = {k: v for k, v in frame.iloc[i].items() if v}
+            found.append(Reject(int(rows[i]), column, rec[name].iat[i] if name in rec else "",
+                                reason(i) if callable(reason) else reason, raw))
+    return sorted(found, key=lambda r: r.row)

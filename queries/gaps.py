@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from graph.evidence import EvidenceStore, current_runs
 from graph.store.base import GraphStore
 
 from .saved import QueryError
@@ -25,11 +26,6 @@ COLONY_CODES = """
 MATCH (c:Colony)
 OPTIONAL MATCH (c)-[:MAKES]->(p:Product)
 RETURN c.id AS colony, c.hs_codes AS hs_codes, collect(p.hs_code) AS made
-"""
-SHIPMENT_TRADE = """
-MATCH (s:Shipment)
-WHERE s.hs6 IS NOT NULL
-RETURN s.hs6 AS code, count(s) AS n, sum(coalesce(s.value, 0)) AS value
 """
 FLOW_TRADE = """
 MATCH (t:TradeFlow)
@@ -92,12 +88,19 @@ def _status(code: str, sanctions: list[SanctionedCode]) -> tuple[str, list[Sanct
     return "not sanctioned", []
 
 
-def gap_report(store: GraphStore, sanctions: list[SanctionedCode]) -> pd.DataFrame:
+def shipment_trade(store: GraphStore, evidence: EvidenceStore) -> dict[str, tuple[int, float]]:
+    """Shipment count and value per HS6, from the evidence store's rows."""
+    table = evidence.read(current_runs(store), columns=["hs6", "value"]).to_pandas()
+    grouped = table.groupby("hs6")["value"].agg(["size", "sum"])
+    return {code: (int(n), float(v)) for code, (n, v) in grouped.iterrows()}
+
+
+def gap_report(store: GraphStore, sanctions: list[SanctionedCode], evidence: EvidenceStore) -> pd.DataFrame:
     colony_codes: dict[str, set[str]] = defaultdict(set)
     for rec in store.run(COLONY_CODES):
         for code in [*(rec["hs_codes"] or []), *(rec["made"] or [])]:
             colony_codes[_CLEAN.sub("", str(code))].add(rec["colony"])
-    ship = {r["code"]: (int(r["n"]), float(r["value"])) for r in store.run(SHIPMENT_TRADE)}
+    ship = shipment_trade(store, evidence)
     flow: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
     for r in store.run(FLOW_TRADE):
         acc = flow[str(r["hs_code"])[:6]]

@@ -10,12 +10,19 @@ shipments per hop that variable-length Cypher patterns cannot express.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
+import inspect
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
+from graph.cypher import MERGED_COMPANIES
+from graph.evidence import EvidenceStore, current_runs
 from graph.store.base import GraphStore
 
 # Companies are read on the merged view: after `conveyor resolve`, the spellings of one entity in
@@ -27,30 +34,30 @@ RETURN c.id AS colony, c.name AS colony_name, c.country AS colony_country,
        coalesce(p.merged_into, p.id) AS producer
 """
 
-SHIPMENT_EDGES = """
-MATCH (a:Company)-[:SHIPPED]->(s:Shipment)-[:CONSIGNED_TO]->(b:Company)
-RETURN coalesce(a.merged_into, a.id) AS seller, coalesce(b.merged_into, b.id) AS buyer,
-       s.id AS id, s.date AS date, s.hs_code AS hs_code,
-       s.origin_country AS origin, s.value AS value, s.source_file AS source_file,
-       s.source_row AS source_row, s.quantity AS quantity
-"""
+FLAGGED_SUPERNODES = "MATCH (c:Company) WHERE c.supernode = true RETURN coalesce(c.merged_into, c.id) AS id"
 
+# Looked up only for the companies a search can reach (never the whole graph): $ids are canonical ids.
 COMPANIES = """
-MATCH (c:Company)
+UNWIND $ids AS id
+MATCH (c:Company {id: id})
 RETURN c.id AS id, c.name AS name, c.country AS country, labels(c) AS labels,
        coalesce(c.supernode, false) AS supernode, c.incorporation_date AS incorporation_date,
        c.address AS address
 """
 
-DIRECTORS = """
-MATCH (p)-[:DIRECTS]->(c:Company)
-RETURN coalesce(c.merged_into, c.id) AS company, coalesce(p.merged_into, p.id) AS director
-"""
+def _linked(pattern: str, lookup: str, value: str) -> str:
+    return (f"UNWIND $ids AS id\nMATCH (c:Company {{{lookup}: id}}){pattern}\n"
+            f"RETURN id AS company, {value} AS linked")
 
-ADDRESSES = """
-MATCH (c:Company)-[:REGISTERED_AT]->(a:Address)
-RETURN coalesce(c.merged_into, c.id) AS company, a.id AS address
-"""
+
+# Each by the canonical id and by merged_into (both indexed), so a merged entity's links all count.
+DIRECTORS = tuple(_linked("<-[:DIRECTS]-(p)", lookup, "coalesce(p.merged_into, p.id)")
+                  for lookup in ("id", "merged_into"))
+ADDRESSES = tuple(_linked("-[:REGISTERED_AT]->(a:Address)", lookup, "a.id") for lookup in ("id", "merged_into"))
+
+# The evidence columns a search reads (graph/evidence.py), column-wise, not through Cypher result sets.
+EVIDENCE_COLUMNS = ["id", "seller", "buyer", "date", "hs_code", "origin_country", "value", "source_file",
+                    "source_row", "quantity"]
 
 # Defaults, chosen so a route needs at least one relabeling signal beyond bare continuity (an honest
 # export, declared origin and code unchanged, scores 1.0-1.5) and so that a company trading with dozens
@@ -135,19 +142,112 @@ def code_switch(before: str, after: str, concordances: Iterable[frozenset[str]])
     return False
 
 
-def find_routes(store: GraphStore, **settings: Any) -> RouteSearch:
-    """Fetch colonies, companies and shipments from the store, then search. `settings` are
-    search_routes' keyword arguments (colony, to_countries, window_days, ...) with its defaults, so the
-    two can never disagree."""
-    companies = {r["id"]: r for r in store.run(COMPANIES)}
-    for r in store.run(DIRECTORS):
-        if r["company"] in companies:
-            companies[r["company"]].setdefault("directors", set()).add(r["director"])
-    for r in store.run(ADDRESSES):
-        if r["company"] in companies:
-            companies[r["company"]].setdefault("addresses", set()).add(r["address"])
-    shipments = (Shipment(**r) for r in store.run(SHIPMENT_EDGES))
-    return search_routes(shipments, companies, store.run(COLONY_PRODUCERS), **settings)
+def find_routes(store: GraphStore, evidence: EvidenceStore, **settings: Any) -> RouteSearch:
+    """Read the shipment rows column-wise from the evidence store, keep those a search from the colony
+    producers can reach, look up only the companies on them, then search. `settings` are
+    search_routes' keyword arguments with its defaults, so the two can never disagree."""
+    frame = evidence.read(current_runs(store), columns=EVIDENCE_COLUMNS).to_pandas()
+    merged = {r["id"]: r["merged_into"] for r in store.run(MERGED_COMPANIES)}
+    if merged:
+        for column in ("seller", "buyer"):
+            frame[column] = frame[column].map(merged).fillna(frame[column])
+    producers = store.run(COLONY_PRODUCERS)
+    flagged = {r["id"] for r in store.run(FLAGGED_SUPERNODES)}
+    facts = trade_facts(frame, with_first_sales=False)
+    options = {**_SEARCH_DEFAULTS, **settings}
+    sellers = _reachable_sellers(frame, producers, facts.degree, flagged, options)
+    frame = frame[frame["seller"].isin(sellers)]
+    # A seller's first sale of a heading needs only its own rows, all of which the pruned frame keeps.
+    facts = dataclasses.replace(facts, first_sale=first_sales(frame))
+    needed = sorted(set(frame["seller"]) | set(frame["buyer"]) | {p["producer"] for p in producers})
+    companies = _lookup_companies(store, needed)
+    for name in flagged & companies.keys():
+        companies[name]["supernode"] = True
+    return search_routes(_shipments(frame), companies, producers, facts=facts, **settings)
+
+
+def _shipments(frame: pd.DataFrame) -> Iterator[Shipment]:
+    columns = [frame[name].tolist() for name in _SHIPMENT_FIELDS]  # plain Python values, not numpy's
+    for i in (6, 9):  # value, quantity: a missing number is None (NaN would compare as an outlier)
+        columns[i] = [None if v != v else v for v in columns[i]]
+    return (Shipment(*row) for row in zip(*columns, strict=True))
+
+
+_SHIPMENT_FIELDS = ["id", "seller", "buyer", "date", "hs_code", "origin_country", "value", "source_file",
+                    "source_row", "quantity"]
+
+
+@dataclass(frozen=True)
+class TradeFacts:
+    """What the search needs about the whole trade, not only the reachable part: how many partners a
+    company has (supernodes), when a seller first sold a heading, unit-value ranges per HS6."""
+    degree: dict[str, int]
+    first_sale: dict[tuple[str, str], str]
+    unit_values: dict[str, tuple[float, float, float]]
+    shipments: int
+
+
+def trade_facts(frame: pd.DataFrame, with_first_sales: bool = True) -> TradeFacts:
+    """TradeFacts column-wise (the same numbers _facts_from_rows computes row by row)."""
+    # Distinct trade partners per company, either direction, on integer codes (a million string pairs
+    # through drop_duplicates cost a second).
+    codes, names = pd.factorize(pd.concat([frame["seller"], frame["buyer"]], ignore_index=True))
+    seller, buyer = codes[: len(frame)].astype(np.int64), codes[len(frame):].astype(np.int64)
+    low, high = np.minimum(seller, buyer), np.maximum(seller, buyer)
+    low, high = np.divmod(np.unique(low * len(names) + high), len(names))
+    counts = np.bincount(low, minlength=len(names)) + np.bincount(high[high != low], minlength=len(names))
+    degree = dict(zip(names.tolist(), counts.tolist(), strict=True))
+    priced = frame[(frame["value"] > 0) & (frame["quantity"] > 0)]
+    unit = (priced["value"] / priced["quantity"]).groupby(priced["hs_code"].str.slice(0, 6))
+    quartiles = unit.quantile([0.25, 0.5, 0.75], interpolation="lower").unstack()
+    sizes = unit.size()
+    ranges = {}
+    for code, (q1, med, q3) in quartiles[sizes.reindex(quartiles.index) >= 5].iterrows():
+        iqr = max(q3 - q1, 0.1 * med)
+        ranges[code] = (med, q1 - 3 * iqr, q3 + 3 * iqr)
+    return TradeFacts(degree, first_sales(frame) if with_first_sales else {}, ranges, len(frame))
+
+
+def first_sales(frame: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """When each seller first sold each HS4 heading."""
+    first = frame.assign(hs4=frame["hs_code"].str.slice(0, 4)).groupby(["seller", "hs4"])["date"].min()
+    return first.to_dict()
+
+
+def _reachable_sellers(frame: pd.DataFrame, producers: list[dict[str, Any]], degree: dict[str, int],
+                       flagged: set[str], options: dict[str, Any]) -> set[str]:
+    """Companies a search can walk on from: producers, then buyers up to max_hops away, not through
+    supernodes (unless they are included). Their sales are the only shipments the search can use."""
+    threshold = options["supernode_degree"]
+
+    def walked(company: str) -> bool:
+        return options["include_supernodes"] or not (
+            company in flagged or (threshold is not None and degree.get(company, 0) >= threshold))
+
+    pairs = frame[["seller", "buyer"]].drop_duplicates()
+    frontier = {p["producer"] for p in producers if options["colony"] in (None, "all", p["colony"])}
+    sellers = set(frontier)
+    seen = set(frontier)
+    for _ in range(options["max_hops"]):
+        reached = set(pairs.loc[pairs["seller"].isin(frontier), "buyer"]) - seen
+        seen |= reached
+        frontier = {c for c in reached if walked(c)}
+        sellers |= frontier
+    return sellers
+
+
+def _lookup_companies(store: GraphStore, ids: list[str]) -> dict[str, dict[str, Any]]:
+    companies: dict[str, dict[str, Any]] = {}
+    for offset in range(0, len(ids), 5000):
+        params = {"ids": ids[offset:offset + 5000]}
+        for row in store.run(COMPANIES, params):
+            companies[row["id"]] = row
+        for key, statements in (("directors", DIRECTORS), ("addresses", ADDRESSES)):
+            for statement in statements:
+                for row in store.run(statement, params):
+                    if row["company"] in companies:
+                        companies[row["company"]].setdefault(key, set()).add(row["linked"])
+    return companies
 
 
 def search_routes(
@@ -166,36 +266,29 @@ def search_routes(
     supernode_degree: int | None = DEFAULT_SUPERNODE_DEGREE,
     sanctions_date: str | None = DEFAULT_SANCTIONS_DATE,
     maximal_only: bool = True,
+    facts: TradeFacts | None = None,
 ) -> RouteSearch:
     """The search on plain records, no store needed (benchmarks run it on in-memory networks).
 
     companies: id -> {name, country, supernode?, incorporation_date?, address?, directors?, addresses?};
     producers: rows of COLONY_PRODUCERS. With maximal_only a route is reported at its furthest reach:
-    a prefix whose end company sold the goods on (into a reported route) is not reported again."""
+    a prefix whose end company sold the goods on (into a reported route) is not reported again.
+    facts: TradeFacts of the whole trade when `shipments` is only the reachable part (find_routes);
+    without them they are computed from `shipments`."""
     concordances = frozenset(concordances)
     targets = {c.upper() for c in to_countries} if to_countries else None
     by_pair: dict[str, dict[str, list[Shipment]]] = defaultdict(lambda: defaultdict(list))
-    partners: dict[str, set[str]] = defaultdict(set)
-    first_sale: dict[tuple[str, str], str] = {}
-    unit_values: dict[str, list[float]] = defaultdict(list)
-    total = 0
+    rows: list[Shipment] = []
     for s in shipments:
         if not s.date or not s.hs_code:
             continue
         by_pair[s.seller][s.buyer].append(s)
-        partners[s.seller].add(s.buyer)
-        partners[s.buyer].add(s.seller)
-        key = (s.seller, s.hs_code[:4])
-        if key not in first_sale or s.date < first_sale[key]:
-            first_sale[key] = s.date
-        if s.value and s.quantity:
-            unit_values[s.hs_code[:6]].append(s.value / s.quantity)
-        total += 1
+        rows.append(s)
     for buyers in by_pair.values():
-        for rows in buyers.values():
-            rows.sort(key=lambda s: s.date)
-    context = _Context(companies, by_pair, partners, first_sale, _unit_value_ranges(unit_values),
-                       sanctions_date)
+        for pair_rows in buyers.values():
+            pair_rows.sort(key=lambda s: s.date)
+    facts = facts or _facts_from_rows(rows)
+    context = _Context(companies, by_pair, facts.degree, facts.first_sale, facts.unit_values, sanctions_date)
     starts = [r for r in producers if colony in (None, "all", r["colony"])]
     search = _Search(context, window_days, max_hops, max_routes, concordances, include_supernodes,
                      supernode_degree, min_score, maximal_only)
@@ -203,7 +296,27 @@ def search_routes(
         search.from_producer(start, start["colony_country"], targets)
     search.report_cuts()
     routes = sorted(search.routes, key=lambda r: (-r.score, len(r.hops), r.colony, r.companies))
-    return RouteSearch(routes, search.limits_hit, len(starts), total)
+    return RouteSearch(routes, search.limits_hit, len(starts), facts.shipments)
+
+
+def _facts_from_rows(rows: list[Shipment]) -> TradeFacts:
+    partners: dict[str, set[str]] = defaultdict(set)
+    first_sale: dict[tuple[str, str], str] = {}
+    unit_values: dict[str, list[float]] = defaultdict(list)
+    for s in rows:
+        partners[s.seller].add(s.buyer)
+        partners[s.buyer].add(s.seller)
+        key = (s.seller, s.hs_code[:4])
+        if key not in first_sale or s.date < first_sale[key]:
+            first_sale[key] = s.date
+        if s.value and s.quantity:
+            unit_values[s.hs_code[:6]].append(s.value / s.quantity)
+    return TradeFacts({k: len(v) for k, v in partners.items()}, first_sale, _unit_value_ranges(unit_values),
+                      len(rows))
+
+
+_SEARCH_DEFAULTS = {name: p.default for name, p in inspect.signature(search_routes).parameters.items()
+                    if p.default is not inspect.Parameter.empty}
 
 
 def _unit_value_ranges(values: dict[str, list[float]]) -> dict[str, tuple[float, float, float]]:
@@ -223,7 +336,7 @@ def _unit_value_ranges(values: dict[str, list[float]]) -> dict[str, tuple[float,
 class _Context:
     companies: dict[str, dict[str, Any]]
     by_pair: dict[str, dict[str, list[Shipment]]]
-    partners: dict[str, set[str]]
+    degree: dict[str, int]
     first_sale: dict[tuple[str, str], str]
     unit_values: dict[str, tuple[float, float, float]]
     sanctions_date: str | None
@@ -296,7 +409,7 @@ class _Search:
 
     def supernode(self, company: str) -> bool:
         info = self.companies.get(company, {})
-        degree = len(self.ctx.partners.get(company, ()))
+        degree = self.ctx.degree.get(company, 0)
         return bool(info.get("supernode")) or (self.supernode_degree is not None
                                                  and degree >= self.supernode_degree)
 
@@ -310,7 +423,7 @@ class _Search:
             self.limits_hit.append(f"max_hops={self.max_hops}: {self._hop_cuts} route(s) could go further "
                                    "and were not followed")
         for company, n in sorted(self._supernode_cuts.items()):
-            degree = len(self.ctx.partners.get(company, ()))
+            degree = self.ctx.degree.get(company, 0)
             self.limits_hit.append(f"supernode {company} ({degree} trade partners) not traversed: {n} path(s) "
                                    "stopped there (use --include-supernodes)")
         if self._below_score:

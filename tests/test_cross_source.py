@@ -30,9 +30,9 @@ def test_same_company_from_ftm_and_gleif_resolves_to_one_with_both_provenances(r
                      encoding="utf-8")
 
     for fmt, path in (("ftm", ftm), ("gleif", gleif)):
-        report = json.loads(run_cli("load", "registry", "--format", fmt, str(path), "--json").output)
+        report = json.loads(run_cli("load", "registry", "--format", fmt, str(path), "--json").stdout)
         assert report["read"] == report["loaded"] + report["rejected"] and report["rejected"] == 0
-    before = run_cli("db", "stats", "--json").output
+    before = run_cli("db", "stats", "--json").stdout
     run_cli("resolve", "--judgements", str(tmp_path / "judgements.csv"))
 
     with open_store(str(run_cli.db)) as store:
@@ -49,7 +49,7 @@ def test_same_company_from_ftm_and_gleif_resolves_to_one_with_both_provenances(r
     # Reloading both sources changes nothing.
     for fmt, path in (("ftm", ftm), ("gleif", gleif)):
         run_cli("load", "registry", "--format", fmt, str(path))
-    stats_after = json.loads(run_cli("db", "stats", "--json").output)
+    stats_after = json.loads(run_cli("db", "stats", "--json").stdout)
     assert stats_after["nodes"] == json.loads(before)["nodes"]
 
 

@@ -52,7 +52,7 @@ def test_demo_graph_answers_cli_commands(demo_run):
     db = str(out / "demo.db")
     stats = json.loads(subprocess.run([CONVEYOR, "--db", db, "db", "stats", "--json"], capture_output=True,
                                       text=True, check=True).stdout)
-    assert stats["nodes"]["Colony"] == 6 and stats["nodes"]["Shipment"] == 8
+    assert stats["nodes"]["Colony"] == 6 and stats["evidence"]["shipment_rows"] == 8
     listed = subprocess.run([CONVEYOR, "--db", db, "query", "list"], capture_output=True, text=True, check=True)
     assert "colony-supply-paths" in listed.stdout
     paths = subprocess.run([CONVEYOR, "--db", db, "query", "run", "colony-supply-paths", "-p", "country=SE",
@@ -71,7 +71,7 @@ def test_a_malicious_parameter_is_only_a_string(demo_run):
 
     before = stats()
     evil = "x'}) DETACH DELETE n //"
-    for name, key in (("company-search", "text"), ("company-shipments", "company_id"), ("hs-code", "code")):
+    for name, key in (("company-search", "text"), ("company-trade", "company_id"), ("hs-code", "code")):
         done = subprocess.run([CONVEYOR, "--db", db, "query", "run", name, "-p", f"{key}={evil}", "--format",
                                "json"], capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
@@ -88,7 +88,7 @@ def test_parameters_are_typed_and_checked():
     with pytest.raises(QueryError, match="has no parameter"):
         q.bind({"nope": "1"})
     with pytest.raises(QueryError, match="needs -p company_id"):
-        get_saved_query("company-shipments").bind({})
+        get_saved_query("company-trade").bind({})
 
 
 def test_every_saved_query_declares_its_header():

@@ -216,11 +216,11 @@ def test_icij_folder_through_the_cli_is_idempotent(run_cli, tmp_path):
     first = json.loads(run_cli("load", "registry", "--format", "icij", str(FIX / "icij"), "--json",
                                "--rejects", str(tmp_path / "rej")).output)
     assert first["read"] == first["loaded"] + first["rejected"] and first["read"] > 0
-    stats = run_cli("db", "stats", "--json").output
+    stats = run_cli("db", "stats", "--json").stdout
     second = json.loads(run_cli("load", "registry", "--format", "icij", str(FIX / "icij"), "--json",
                                 "--rejects", str(tmp_path / "rej")).output)
     assert (second["read"], second["rejected"], second["retired"]) == (first["read"], first["rejected"], 0)
-    assert run_cli("db", "stats", "--json").output == stats
+    assert run_cli("db", "stats", "--json").stdout == stats
 
 
 def test_icij_bad_inputs(tmp_path):

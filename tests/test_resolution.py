@@ -154,7 +154,7 @@ def test_cli_review_judge_and_rerun(run_cli, tmp_path):
     assert "b:1" in lines[0] and "b:2" in lines[1]  # identical names outrank a typo
     out = run_cli("resolve", "--judge", "a:1", "b:1", "accept", "--note", "same director (fictional)").output
     assert "recorded accept" in out and "accept" in (tmp_path / "conveyor-judgements.csv").read_text()
-    result = json.loads(run_cli("resolve", "--json").output)["results"]["Company"]
+    result = json.loads(run_cli("resolve", "--json").stdout)["results"]["Company"]
     assert result["accepted"] == 1 and result["auto"] == 1 and result["open"] == 1
     assert result["clusters"] == 2 and result["merged_entities"] == 4
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from graph.evidence import EvidenceStore, current_runs, evidence_location
 from graph.store import open_store
 from loaders.base import SourceError
 from loaders.base import load as run_load
@@ -30,7 +31,7 @@ NEW_QUERIES = ("routes-from-colony", "buyers-of-dealer", "re-exporters-within-da
 
 
 def load_json(run_cli, *args: str) -> dict:
-    out = run_cli("load", *args, "--json").output
+    out = run_cli("load", *args, "--json").stdout
     return json.loads(out[out.index("{"):])
 
 
@@ -148,8 +149,9 @@ def test_shipments_ugly_cases_accounted_for(trade_db, trade_store):
     assert (rep["read"], rep["loaded"], rep["rejected"]) == (7, 4, 3)
     reasons = {r["row"]: r["reason"] for r in rejects(run_cli, "shipments-fictional.csv")}
     assert "duplicate" in reasons["5"] and "must be positive" in reasons["6"] and "Atlantis" in reasons["8"]
-    dates = trade_store.run("MATCH (s:Shipment) RETURN s.id AS id, s.date AS d, s.hs6 AS h ORDER BY id")
-    assert [(r["d"], r["h"]) for r in dates] == [("2023-07-01", "940360"), ("2023-08-01", "940390"),
+    evidence = EvidenceStore(evidence_location(trade_store.location))
+    dates = sorted(evidence.read(current_runs(trade_store)).to_pylist(), key=lambda r: r["id"])
+    assert [(r["date"], r["hs_code"][:6]) for r in dates] == [("2023-07-01", "940360"), ("2023-08-01", "940390"),
                                                  ("2023-09-05", "940390"), ("2023-09-11", "442199")]
 
 
@@ -205,7 +207,8 @@ def test_gaps_report_lists_unsanctioned_siblings_with_trade(trade_db, trade_stor
     assert by[("colony product group", "4421")]["status"] == "not sanctioned"
     whole = tmp_path / "whole.csv"
     whole.write_text("hs_code,program\n94,TEST (synthetic)\n44.21,TEST (synthetic)\n", encoding="utf-8")
-    assert gap_report(trade_store, read_sanctions(whole)).empty  # whole groups sanctioned: no gap left
+    evidence = EvidenceStore(evidence_location(trade_store.location))
+    assert gap_report(trade_store, read_sanctions(whole), evidence).empty  # whole groups sanctioned: no gap left
     bad = tmp_path / "bad.csv"
     bad.write_text("hs_code\n94X3\n", encoding="utf-8")
     with pytest.raises(QueryError, match="row 2"):

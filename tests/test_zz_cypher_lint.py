@@ -39,6 +39,17 @@ def generated_statements() -> list[tuple[str, str, dict]]:
                         prov))
             out.append((f"missing {start}->{end}", cypher.missing_endpoints_cypher(start, end), {"rows": []}))
         out.append((f"retire {rel.type}", cypher.retire_relationships_cypher(rel.type), prov))
+    derived = {**prov, "rows": []}
+    for rel in ("SUPPLIES", "NOTIFIES"):
+        for create in (True, False):
+            out.append((f"derived {rel} create={create}",
+                        cypher.write_derived_relationships_cypher(rel, "Company", "Company", create=create), derived))
+        out.append((f"delete {rel}", cypher.delete_relationships_cypher(rel, "Company", "Company"), {"rows": []}))
+    roles = NODES["Company"].roles
+    out.append(("roles", cypher.set_roles_cypher("Company", roles[:1], roles[1:]), {"ids": []}))
+    out.append(("by key", cypher.nodes_by_key_cypher("Company", ("name",), key_property="merged_into"), {"ids": []}))
+    out += [("current runs", cypher.CURRENT_RUNS, {"format": "shipments"}),
+            ("merged companies", cypher.MERGED_COMPANIES, {})]
     out += [(f"neo4j ddl {i}", s, {}) for i, s in enumerate(schema_statements())]
     out += [("count labels", cypher.COUNT_LABELS, {}), ("count types", cypher.COUNT_TYPES, {}),
             ("delete batch", cypher.DELETE_BATCH, {"limit": 1})]

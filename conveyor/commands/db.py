@@ -6,7 +6,9 @@ import json
 
 import click
 
-from ..context import store_from
+from queries.evidence import evidence_counts
+
+from ..context import evidence_from, store_from
 
 
 @click.group()
@@ -30,10 +32,13 @@ def stats(ctx: click.Context, as_json: bool) -> None:
     """Nodes by label and relationships by type."""
     with store_from(ctx) as store:
         counts = store.counts()
+        evidence = evidence_counts(store, evidence_from(ctx))
         if as_json:
-            click.echo(json.dumps({"store": store.kind, "location": store.location, **counts}, indent=2))
+            click.echo(json.dumps({"store": store.kind, "location": store.location, **counts,
+                                   "evidence": evidence}, indent=2))
             return
         click.echo(f"{store.kind} at {store.location}")
+        click.echo(f"shipment rows (evidence store at {evidence['location']}): {evidence['shipment_rows']:,}")
         for section in ("nodes", "relationships"):
             click.echo(f"{section}:")
             for name, n in counts[section].items():

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import click
 
+from graph.evidence import EvidenceStore, evidence_location
 from graph.store import open_store
+from jobs.trade import derive_trade
 from loaders.base import load as run_load
 from loaders.colonies import read_colonies
 from loaders.hs import read_hs
-from loaders.shipments import read_shipments
-from loaders.trade_derived import refresh_trade_derivations
+from loaders.shipments_load import load_shipments
 from queries.export import HOP_COLUMNS, route_rows, routes_graph, write_csv, write_gexf, write_html
 from queries.routes import find_routes
 
@@ -44,14 +45,16 @@ def demo(ctx: click.Context, out: Path) -> None:
             ("hs", read_hs(HS_FILE), HS_FILE, "hs", None),
             ("colonies:reference", read_colonies(REFERENCE_COLONIES), REFERENCE_COLONIES, "colonies", None),
             ("colonies:demo", read_colonies(DEMO_COLONIES), DEMO_COLONIES, "colonies", None),
-            ("shipments:demo", read_shipments(DEMO_SHIPMENTS), DEMO_SHIPMENTS, "shipments",
-             refresh_trade_derivations),
         )
         for source, chunks, path, fmt, finish in steps:
             report = run_load(store, chunks, source=source, path=path, fmt=fmt, rejects_dir=rejects,
                               finish=finish)
             click.echo(report.summary())
-        search = find_routes(store, colony="all")
+        evidence = EvidenceStore(ctx.obj.evidence or evidence_location(location))
+        report = load_shipments(store, evidence, DEMO_SHIPMENTS, source="shipments:demo", rejects_dir=rejects,
+                                derive=derive_trade)
+        click.echo(report.summary())
+        search = find_routes(store, evidence, colony="all")
     click.echo("\n" + routes_text(search) + "\n")
     csv_path = write_csv(route_rows(search.routes), out / "routes.csv", HOP_COLUMNS)
     graph = routes_graph(search.routes)

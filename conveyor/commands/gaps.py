@@ -8,7 +8,7 @@ import click
 
 from queries.gaps import gap_report, read_sanctions
 
-from ..context import store_from
+from ..context import evidence_from, store_from
 from .analysis import emit
 
 
@@ -23,5 +23,5 @@ def gaps(ctx: click.Context, codes_file: Path, fmt: str, out: Path | None) -> No
     """Colony product groups and sibling codes a sanctions list leaves unsanctioned, with their trade."""
     sanctions = read_sanctions(codes_file)
     with store_from(ctx) as store:
-        frame = gap_report(store, sanctions)
+        frame = gap_report(store, sanctions, evidence_from(ctx))
     emit(frame, fmt, out)

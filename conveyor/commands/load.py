@@ -8,14 +8,15 @@ from pathlib import Path
 
 import click
 
+from jobs.trade import derive_trade
 from loaders.base import Chunk, LoadReport
 from loaders.base import load as run_load
 from loaders.colonies import read_colonies
 from loaders.formats import REGISTRY_FORMATS, TRADE_FORMATS, read
 from loaders.hs import read_hs
-from loaders.trade_derived import refresh_trade_derivations
+from loaders.shipments_load import load_shipments
 
-from ..context import row_progress, store_from
+from ..context import evidence_from, row_progress, staged_progress, store_from
 
 _file = click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 _rejects = click.option("--rejects", "rejects_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -103,5 +104,11 @@ def registry(ctx: click.Context, file: Path, fmt: str, mapping: Path | None, rej
 def trade(ctx: click.Context, file: Path, fmt: str, mapping: Path | None, rejects_dir: Path,
           source: str | None, as_json: bool) -> None:
     """Trade records; shipments also keep the derived SUPPLIES edges and roles in step."""
-    load_format(ctx, TRADE_FORMATS, fmt, file, mapping, rejects_dir, source, as_json,
-                finish=refresh_trade_derivations if fmt == "shipments" else None)
+    if fmt != "shipments":
+        load_format(ctx, TRADE_FORMATS, fmt, file, mapping, rejects_dir, source, as_json)
+        return
+    name = source or f"{fmt}:{file.stem}"
+    with store_from(ctx) as store, staged_progress(f"loading {file.name}") as (advance, stage):
+        report = load_shipments(store, evidence_from(ctx), file, source=name, mapping=mapping,
+                                rejects_dir=rejects_dir, derive=derive_trade, progress=advance, stage=stage)
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.summary())

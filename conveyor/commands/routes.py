@@ -9,7 +9,7 @@ import click
 from queries.export import HOP_COLUMNS, route_rows, routes_json, write_csv
 from queries.routes import DEFAULT_MIN_SCORE, DEFAULT_SUPERNODE_DEGREE, find_routes
 
-from ..context import store_from
+from ..context import evidence_from, store_from
 from ..render import routes_text
 from .query import render
 
@@ -40,8 +40,9 @@ def routes(ctx: click.Context, colony: str, countries: str, window_days: int, ma
     """Routes from colony production to buyers abroad, with the shipment rows behind every hop."""
     targets = [c.strip().upper() for c in countries.split(",") if c.strip()]
     with store_from(ctx) as store:
-        search = find_routes(store, colony=colony, to_countries=targets or None, window_days=window_days,
-                             max_hops=max_hops, max_routes=max_routes, include_supernodes=include_supernodes,
+        search = find_routes(store, evidence_from(ctx), colony=colony, to_countries=targets or None,
+                             window_days=window_days, max_hops=max_hops, max_routes=max_routes,
+                             include_supernodes=include_supernodes,
                              min_score=min_score, supernode_degree=supernode_degree or None,
                              maximal_only=not all_prefixes)
     if out:

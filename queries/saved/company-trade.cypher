@@ -1,13 +1,16 @@
-// name: company-shipments
-// description: Shipments sent or received by a company, with the file and row each came from
+// name: company-trade
+// description: A company's trade partners, one row per partner and direction, with shipment counts, codes, dates and value (the rows themselves: conveyor shipments --company ID)
 // category: trade
 // param: company_id string
 // param: limit int = 200
 // stores: falkordb, neo4j
-MATCH (a:Company)-[:SHIPPED]->(s:Shipment)-[:CONSIGNED_TO]->(b:Company)
+MATCH (a:Company)-[r:SUPPLIES]->(b:Company)
 WHERE a.id = $company_id OR b.id = $company_id
-RETURN s.date AS date, a.name AS exporter, a.country AS from_country, b.name AS importer,
-       b.country AS to_country, s.hs_code AS hs_code, s.origin_country AS origin, s.value AS value,
-       s.currency AS currency, s.source_file AS file, s.source_row AS row
-ORDER BY date
+RETURN CASE WHEN a.id = $company_id THEN 'sold to' ELSE 'bought from' END AS direction,
+       CASE WHEN a.id = $company_id THEN b.id ELSE a.id END AS partner_id,
+       CASE WHEN a.id = $company_id THEN b.name ELSE a.name END AS partner,
+       CASE WHEN a.id = $company_id THEN b.country ELSE a.country END AS partner_country,
+       r.shipments AS shipments, r.hs_codes AS hs_codes, r.origins AS origins, r.first AS first,
+       r.last AS last, r.value AS value
+ORDER BY first
 LIMIT $limit

@@ -7,9 +7,10 @@
 // stores: falkordb, neo4j
 MATCH (c:Company)
 WHERE c.incorporation_date >= $since AND c.country IN $countries
-OPTIONAL MATCH (c)-[:SHIPPED]->(out:Shipment)
-OPTIONAL MATCH (inc:Shipment)-[:CONSIGNED_TO]->(c)
+OPTIONAL MATCH (c)-[out:SUPPLIES]->(:Company)
+WITH c, sum(coalesce(out.shipments, 0)) AS shipments_sent
+OPTIONAL MATCH (:Company)-[inc:SUPPLIES]->(c)
 RETURN c.id AS id, c.name AS name, c.country AS country, c.incorporation_date AS incorporated,
-       count(DISTINCT out) AS shipments_sent, count(DISTINCT inc) AS shipments_received
+       shipments_sent, sum(coalesce(inc.shipments, 0)) AS shipments_received
 ORDER BY incorporated DESC, name
 LIMIT $limit

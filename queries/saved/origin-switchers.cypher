@@ -1,15 +1,18 @@
 // name: origin-switchers
-// description: Companies that receive goods of a declared origin and ship the same HS4 heading with another or no declared origin
+// description: Companies that receive goods declared of one origin and sell the same HS4 heading on with another or no declared origin (trade-pair level: SUPPLIES edges; rows: conveyor shipments --seller A --buyer B)
 // category: relabeling
 // param: origin string = "BY"
 // param: limit int = 200
 // stores: falkordb, neo4j
-MATCH (a:Company)-[:SHIPPED]->(s1:Shipment)-[:CONSIGNED_TO]->(m:Company)-[:SHIPPED]->(s2:Shipment)
-WHERE s1.origin_country = $origin AND substring(s1.hs6, 0, 4) = substring(s2.hs6, 0, 4)
-  AND s2.date >= s1.date AND (s2.origin_country IS NULL OR s2.origin_country <> $origin)
-RETURN m.id AS company_id, m.name AS company, m.country AS country, a.name AS received_from,
-       s1.date AS received, s1.hs_code AS received_code, s1.origin_country AS received_origin,
-       s2.date AS shipped, s2.hs_code AS shipped_code, coalesce(s2.origin_country, '(none declared)') AS declared_origin,
-       s2.source_file + ':' + toString(s2.source_row) AS evidence
-ORDER BY company, shipped
+MATCH (a:Company)-[r1:SUPPLIES]->(m:Company)-[r2:SUPPLIES]->(b:Company)
+WHERE $origin IN r1.origins AND r2.last >= r1.first
+  AND (size(r2.origins) = 0 OR any(o IN r2.origins WHERE o <> $origin))
+  AND any(c1 IN r1.hs_codes WHERE any(c2 IN r2.hs_codes WHERE substring(c1, 0, 4) = substring(c2, 0, 4)))
+UNWIND CASE WHEN size(r2.origins) = 0 THEN ['(none declared)'] ELSE [o IN r2.origins WHERE o <> $origin] END
+       AS declared_origin
+RETURN m.id AS company_id, m.name AS company, m.country AS country, a.id AS received_from_id,
+       a.name AS received_from, r1.first AS first_received, r1.hs_codes AS received_codes,
+       r1.origins AS received_origins, b.id AS sold_to_id, b.name AS sold_to, r2.first AS first_sold,
+       r2.hs_codes AS sold_codes, declared_origin
+ORDER BY company, first_sold
 LIMIT $limit

@@ -1,18 +1,19 @@
 // name: routes-from-colony
-// description: Shipment paths (up to 4 hops) from a colony's producer to companies abroad, with the rows behind each hop; not time-ordered (conveyor routes checks dates)
+// description: Supply paths (up to 4 hops of SUPPLIES) from a colony's producer to companies abroad, with each hop's codes, dates and shipment count; not time-ordered (conveyor routes checks dates row by row)
 // category: routes
 // param: colony_id string = ""
 // param: limit int = 100
 // stores: falkordb, neo4j
 MATCH (c:Colony)-[:OPERATES]->(p:Company)
 WHERE $colony_id = '' OR c.id = $colony_id
-MATCH path = (p)-[:SHIPPED|CONSIGNED_TO*2..8]->(b:Company)
+MATCH path = (p)-[:SUPPLIES*1..4]->(b:Company)
 WHERE b.country <> c.country
-RETURN c.id AS colony, [n IN nodes(path) WHERE n:Company | n.name] AS companies,
-       [n IN nodes(path) WHERE n:Company | n.country] AS countries,
-       [n IN nodes(path) WHERE n:Shipment | n.date] AS dates,
-       [n IN nodes(path) WHERE n:Shipment | n.hs_code] AS hs_codes,
-       [n IN nodes(path) WHERE n:Shipment | n.source_file + ':' + toString(n.source_row)] AS evidence,
-       length(path) / 2 AS hops
+RETURN c.id AS colony, [n IN nodes(path) | n.name] AS companies,
+       [n IN nodes(path) | n.country] AS countries,
+       [r IN relationships(path) | r.first] AS first_dates,
+       [r IN relationships(path) | r.hs_codes] AS hs_codes,
+       [r IN relationships(path) | r.shipments] AS shipments,
+       [n IN nodes(path) | n.id] AS company_ids,
+       length(path) AS hops
 ORDER BY hops, colony
 LIMIT $limit

@@ -1,0 +1,1 @@
+"""Graph -> graph work run after loads: derivations, resolution, flags. Imports graph/ only."""

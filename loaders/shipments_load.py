@@ -1,0 +1,209 @@
+"""Loading a shipments file: evidence rows to the evidence store, companies to the graph, then the
+derivations (SUPPLIES, roles) for what the load touched, all or nothing.
+
+Order, and why:
+1. read and clean block by block into a new run file (immutable, named by the file's content hash);
+2. inside store.atomic(): companies, countries, products; retire what an older version of this source
+   asserted; the derivations for the pairs this load touched (new rows and the old version's rows);
+   the Source node that makes the new run current;
+3. save the graph, and only then delete this source's other run files.
+A failure anywhere before 3 leaves the graph as it was, and its run file is not current (the graph's
+Source node still names the old run), so readers never see it and the next load of the source sweeps it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from graph.evidence import EvidenceStore, EvidenceWriter, current_runs
+from graph.store.base import GraphStore
+
+from .base import LoadReport, Reject, provenance, write_rejects
+from .records import country_row, product_stub
+from .shipments import ShipmentBatch, read_shipment_batches
+
+FORMAT = "shipments"
+
+
+@dataclass(frozen=True)
+class TradeChange:
+    """What one shipments load changed, for the derivations: which run of each shipments source was
+    current before and is after, and the seller -> buyer (and notify -> buyer) pairs whose rows changed."""
+    source: str
+    prov: dict[str, Any]
+    runs_before: dict[str, str]
+    runs_after: dict[str, str]
+    pairs: pd.DataFrame  # seller, buyer
+    notify_pairs: pd.DataFrame  # notify, buyer
+
+
+Deriver = Callable[[GraphStore, EvidenceStore, TradeChange], Iterable[str]]
+Stage = Callable[[str], None]
+
+
+def load_shipments(
+    store: GraphStore, evidence: EvidenceStore, path: str | Path, *, source: str,
+    mapping: str | Path | None = None, rejects_dir: str | Path = "conveyor-rejects",
+    derive: Deriver | None = None, progress: Callable[[int], None] | None = None,
+    stage: Stage | None = None, seen: dt.date | None = None,
+) -> LoadReport:
+    started = time.monotonic()
+    timings = _StageClock(stage)
+    stage = timings.enter
+    variant = FORMAT.encode() + (b"\0" + Path(mapping).read_bytes() if mapping and Path(mapping).is_file() else b"")
+    prov = provenance(source, path, seen, variant)
+    report = LoadReport(source=source, path=str(path))
+    runs_before = current_runs(store, FORMAT)
+    stage("reading")
+    writer = evidence.writer(source, prov["run"])
+    try:
+        batches, rejects = _read_into(writer, path, source, mapping, report, progress)
+        writer.publish()
+    except BaseException:
+        writer.discard()
+        raise
+    report.rejected = len({r.row for r in rejects})
+    runs_after = {**runs_before, source: prov["run"]}
+    stage("preparing the graph")
+    store.ensure_schema()
+    with store.atomic():
+        stage("writing companies")
+        _write_nodes(store, batches, prov, report)
+        previous = runs_before.get(source)
+        if previous not in (None, prov["run"]):
+            stage("retiring what the older version asserted")
+            report.retired = store.retire(prov)
+        change = TradeChange(source, prov, runs_before, runs_after, *_touched(evidence, batches, source, previous))
+        if derive:
+            stage("deriving SUPPLIES and roles")
+            report.notes.extend(derive(store, evidence, change))
+        store.upsert_nodes("Source", [{"key": source, "props": {
+            "path": Path(path).name, "format": FORMAT, "loaded_at": prov["seen"], "run": prov["run"],
+            "read": report.read, "loaded": report.loaded, "rejected": report.rejected,
+        }}], prov)
+    stage("saving")
+    store.save()  # before the older run file goes: until this returns, the file on disk may still need it
+    evidence.sweep(source, prov["run"])
+    timings.enter("done")
+    report.notes.append("stages: " + timings.text())
+    if rejects:
+        report.rejects_path = str(write_rejects(rejects, Path(rejects_dir), Path(path)))
+    report.seconds = time.monotonic() - started
+    return report
+
+
+class _StageClock:
+    """Stage names for the progress line, and how long each took (reported, so a slow stage is seen)."""
+
+    def __init__(self, announce: Stage | None) -> None:
+        self.announce = announce
+        self.spent: dict[str, float] = {}
+        self.current: tuple[str, float] | None = None
+
+    def enter(self, name: str) -> None:
+        now = time.monotonic()
+        if self.current:
+            self.spent[self.current[0]] = self.spent.get(self.current[0], 0.0) + now - self.current[1]
+        self.current = (name, now)
+        if self.announce and name != "done":
+            self.announce(name)
+
+    def text(self) -> str:
+        return ", ".join(f"{name} {seconds:.1f}s" for name, seconds in self.spent.items())
+
+
+@dataclass
+class _Loaded:
+    companies: pd.DataFrame
+    products: set[str]
+    pairs: pd.DataFrame
+    notify_pairs: pd.DataFrame
+
+
+def _read_into(writer: EvidenceWriter, path: str | Path, source: str, mapping: str | Path | None,
+               report: LoadReport, progress: Callable[[int], None] | None) -> tuple[_Loaded, list[Reject]]:
+    rejects: list[Reject] = []
+    companies: list[pd.DataFrame] = []
+    products: set[str] = set()
+    ids: list[pa.Array] = []
+    batch: ShipmentBatch
+    for batch in read_shipment_batches(path, source=source, mapping=mapping):
+        report.read += batch.read
+        rejects.extend(batch.rejects)
+        writer.write(batch.evidence)
+        companies.append(batch.companies)
+        products.update(v for v in pc.unique(batch.evidence["hs6"]).to_pylist() if v)
+        ids.append(batch.evidence["id"].combine_chunks())
+        if progress:
+            progress(batch.read)
+    writer.close()
+    if len(ids) > 1:  # duplicates within a block were caught there; across blocks only now
+        rejects.extend(_drop_duplicates_across_blocks(writer, pa.chunked_array(ids)))
+    loaded = _pairs_of(writer.read(["seller", "buyer", "notify"]))
+    all_companies = (pd.concat(companies).drop_duplicates("key") if companies
+                     else pd.DataFrame(columns=["key", "name", "name_norm", "country", "address", "synthetic",
+                                                "record_id"]))
+    return _Loaded(all_companies, products, *loaded), rejects
+
+
+def _pairs_of(table: pa.Table) -> tuple[pd.DataFrame, pd.DataFrame]:
+    frame = table.select(["seller", "buyer", "notify"]).to_pandas()
+    pairs = frame[["seller", "buyer"]].drop_duplicates()
+    notify = frame[["notify", "buyer"]].dropna().drop_duplicates()
+    return pairs, notify
+
+
+def _drop_duplicates_across_blocks(writer: EvidenceWriter, ids: pa.ChunkedArray) -> list[Reject]:
+    series = pd.Series(ids.to_numpy(zero_copy_only=False))
+    dup = series.duplicated(keep="first")
+    if not dup.any():
+        return []
+    table = writer.read()
+    rows = table["source_row"].to_numpy()
+    first_row = dict(zip(series[~dup], rows[~dup.to_numpy()], strict=True))
+    rejects = [Reject(int(rows[i]), "shipment_id", series[i],
+                      f"duplicate declaration: same as row {first_row[series[i]]}",
+                      {k: v for k, v in table.slice(i, 1).to_pylist()[0].items() if v not in (None, "")})
+               for i in dup[dup].index]
+    writer.rewrite(table.filter(pa.array(~dup.to_numpy())))
+    return rejects
+
+
+def _write_nodes(store: GraphStore, loaded: _Loaded, prov: dict[str, Any], report: LoadReport) -> None:
+    companies = loaded.companies
+    countries = sorted(c for c in companies["country"].dropna().unique())
+    report.nodes_written += store.upsert_nodes("Country", [country_row(c) for c in countries], prov)
+    report.nodes_written += store.upsert_nodes("Product", [product_stub(c) for c in sorted(loaded.products)], prov)
+    rows = [
+        {"key": key, "record_id": record_id, "props": {
+            "name": name, "name_norm": norm, "country": country if isinstance(country, str) else None,
+            "address": address if isinstance(address, str) else None, "synthetic": True if synthetic else None}}
+        for key, name, norm, country, address, synthetic, record_id in zip(
+            companies["key"], companies["name"], companies["name_norm"], companies["country"],
+            companies["address"], companies["synthetic"], companies["record_id"], strict=True)
+    ]
+    report.nodes_written += store.upsert_nodes("Company", rows, prov)
+    located = [{"start": k, "end": c, "props": {}}
+               for k, c in zip(companies["key"], companies["country"], strict=True) if isinstance(c, str)]
+    report.relationships_written += store.upsert_relationships("IN", "Company", "Country", located, prov)
+
+
+def _touched(evidence: EvidenceStore, loaded: _Loaded, source: str,
+             previous: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Pairs whose rows changed: the new rows' pairs, and the older version's (they may have gone)."""
+    pairs, notify = loaded.pairs, loaded.notify_pairs
+    if previous and evidence.has(source, previous):
+        old = evidence.read({source: previous}, columns=["seller", "buyer", "notify"])
+        old_pairs, old_notify = _pairs_of(old)
+        pairs = pd.concat([pairs, old_pairs]).drop_duplicates()
+        notify = pd.concat([notify, old_notify]).drop_duplicates()
+    return pairs.reset_index(drop=True), notify.reset_index(drop=True)
