@@ -109,6 +109,11 @@ class EvidenceStore:
             return SCHEMA.empty_table().select(wanted)
         return pa.concat_tables(tables, promote_options="none")
 
+    def row_count(self, runs: Mapping[str, str]) -> int:
+        """Rows of the current runs, from Parquet metadata (nothing read)."""
+        return sum(pq.ParquetFile(self.path(s, r)).metadata.num_rows for s, r in runs.items()
+                   if self.path(s, r).is_file())
+
     def sweep(self, source: str, current_run: str | None) -> int:
         """Delete one source's run files other than its current one (replaced versions, failed loads).
         Call only after the graph that names the current run has been saved."""

@@ -28,25 +28,40 @@ from graph.store.base import GraphStore
 TRADE_ROLES = ("Dealer", "Intermediary", "Buyer")
 _PLURAL = {"Dealer": "dealers", "Intermediary": "intermediaries", "Buyer": "buyers"}
 PRODUCERS = "MATCH (:Colony)-[:OPERATES]->(p:Company) RETURN DISTINCT p.id AS id"
+ROWS_PER_BUCKET = 2_000_000  # evidence rows per derivation group: ~2 GB of client memory at most
 _AGG_COLUMNS = ["seller", "buyer", "notify", "date", "hs_code", "value", "origin_country", "source"]
 
 
 def derive_trade(store: GraphStore, evidence: EvidenceStore, change: Any) -> Iterator[str]:
     """The Deriver for loaders.shipments_load: SUPPLIES, NOTIFIES and roles for `change`'s pairs."""
     runs = change.runs_after
-    sellers = set(change.pairs["seller"])
-    supplies = _write_pairs(store, "SUPPLIES", change.pairs, "seller",
-                            _rows(evidence, runs, "seller", sellers),
-                            _rows(evidence, change.runs_before, "seller", sellers), runs, change.prov)
-    notifiers = set(change.notify_pairs["notify"])
-    notifies = _write_pairs(store, "NOTIFIES", change.notify_pairs.rename(columns={"notify": "seller"}), "notify",
-                            _rows(evidence, runs, "notify", notifiers),
-                            _rows(evidence, change.runs_before, "notify", notifiers), runs, change.prov)
+    buckets = max(1, evidence.row_count(runs) // ROWS_PER_BUCKET)
+    supplies = _derive_pairs(store, evidence, change, "SUPPLIES", change.pairs, "seller", buckets)
+    notifies = _derive_pairs(store, evidence, change, "NOTIFIES",
+                             change.notify_pairs.rename(columns={"notify": "seller"}), "notify", buckets)
     companies = set(change.pairs["seller"]) | set(change.pairs["buyer"])
     roles = refresh_roles(store, evidence, runs, companies)
     yield (f"derived: SUPPLIES {supplies['created']:,} new, {supplies['updated']:,} updated, "
            f"{supplies['deleted']:,} withdrawn; NOTIFIES {notifies['created'] + notifies['updated']:,}; roles of "
            f"{len(companies):,} companies: " + ", ".join(f"{v:,} {_PLURAL[k]}" for k, v in roles.items()))
+
+
+def _derive_pairs(store: GraphStore, evidence: EvidenceStore, change: Any, rel: str, pairs: pd.DataFrame,
+                  start_column: str, buckets: int) -> dict[str, int]:
+    """Pairs by groups of their first company: a pair's rows all share it, so each group is complete
+    on its own, and memory stays bounded by the group's rows (10M-row loads), not the whole load's."""
+    counts = {"created": 0, "updated": 0, "deleted": 0}
+    if pairs.empty:
+        return counts
+    group = pd.util.hash_array(pairs["seller"].to_numpy(dtype=object)) % buckets
+    for bucket in range(buckets):
+        part = pairs[group == bucket] if buckets > 1 else pairs
+        starts = set(part["seller"])
+        done = _write_pairs(store, rel, part, start_column, _rows(evidence, change.runs_after, start_column, starts),
+                            _rows(evidence, change.runs_before, start_column, starts), change.runs_after,
+                            change.prov)
+        counts = {k: counts[k] + done[k] for k in counts}
+    return counts
 
 
 def _rows(evidence: EvidenceStore, runs: dict[str, str], column: str, values: set[str]) -> pd.DataFrame:
