@@ -2,12 +2,12 @@
 derivations (SUPPLIES, roles) for what the load touched, all or nothing.
 
 Order, and why:
-1. read and clean block by block into a new run file (immutable, named by the file's content hash);
-2. inside store.atomic(): companies, countries, products; retire what an older version of this source
-   asserted; the derivations for the pairs this load touched (new rows and the old version's rows);
-   the Source node that makes the new run current;
-3. save the graph, and only then delete this source's other run files.
-A failure anywhere before 3 leaves the graph as it was, and its run file is not current (the graph's
+1. inside store.atomic(): read and clean block by block into a new run file (immutable, named by the
+   file's content hash) while each block's companies, countries and products go to the graph; retire
+   what an older version of this source asserted; derive for the pairs this load touched (new rows and
+   the old version's rows); the Source node that makes the new run current;
+2. save the graph, and only then delete this source's other run files.
+A failure anywhere before 2 leaves the graph as it was, and its run file is not current (the graph's
 Source node still names the old run), so readers never see it and the next load of the source sweeps it.
 """
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from graph.store.base import GraphStore
 
 from .base import LoadReport, Reject, provenance, write_rejects
 from .records import country_row, product_stub
-from .shipments import ShipmentBatch, read_shipment_batches
+from .shipments import read_shipment_batches
 
 FORMAT = "shipments"
 
@@ -63,33 +64,30 @@ def load_shipments(
     prov = provenance(source, path, seen, variant)
     report = LoadReport(source=source, path=str(path))
     runs_before = current_runs(store, FORMAT)
-    stage("reading")
+    store.ensure_schema()
     writer = evidence.writer(source, prov["run"])
     try:
-        batches, rejects = _read_into(writer, path, source, mapping, report, progress)
-        writer.publish()
+        with store.atomic():
+            stage("reading, writing companies")
+            loaded, rejects = _read_and_write(store, writer, path, source, mapping, prov, report, progress)
+            writer.publish()
+            report.rejected = len({r.row for r in rejects})
+            previous = runs_before.get(source)
+            if previous not in (None, prov["run"]):
+                stage("retiring what the older version asserted")
+                report.retired = store.retire(prov)
+            change = TradeChange(source, prov, runs_before, {**runs_before, source: prov["run"]},
+                                 *_touched(evidence, loaded, source, previous))
+            if derive:
+                stage("deriving SUPPLIES and roles")
+                report.notes.extend(derive(store, evidence, change))
+            store.upsert_nodes("Source", [{"key": source, "props": {
+                "path": Path(path).name, "format": FORMAT, "loaded_at": prov["seen"], "run": prov["run"],
+                "read": report.read, "loaded": report.loaded, "rejected": report.rejected,
+            }}], prov)
     except BaseException:
-        writer.discard()
+        writer.discard()  # a file already published is simply not current; the next load sweeps it
         raise
-    report.rejected = len({r.row for r in rejects})
-    runs_after = {**runs_before, source: prov["run"]}
-    stage("preparing the graph")
-    store.ensure_schema()
-    with store.atomic():
-        stage("writing companies")
-        _write_nodes(store, batches, prov, report)
-        previous = runs_before.get(source)
-        if previous not in (None, prov["run"]):
-            stage("retiring what the older version asserted")
-            report.retired = store.retire(prov)
-        change = TradeChange(source, prov, runs_before, runs_after, *_touched(evidence, batches, source, previous))
-        if derive:
-            stage("deriving SUPPLIES and roles")
-            report.notes.extend(derive(store, evidence, change))
-        store.upsert_nodes("Source", [{"key": source, "props": {
-            "path": Path(path).name, "format": FORMAT, "loaded_at": prov["seen"], "run": prov["run"],
-            "read": report.read, "loaded": report.loaded, "rejected": report.rejected,
-        }}], prov)
     stage("saving")
     store.save()  # before the older run file goes: until this returns, the file on disk may still need it
     evidence.sweep(source, prov["run"])
@@ -129,30 +127,48 @@ class _Loaded:
     notify_pairs: pd.DataFrame
 
 
-def _read_into(writer: EvidenceWriter, path: str | Path, source: str, mapping: str | Path | None,
-               report: LoadReport, progress: Callable[[int], None] | None) -> tuple[_Loaded, list[Reject]]:
+def _read_and_write(store: GraphStore, writer: EvidenceWriter, path: str | Path, source: str,
+                    mapping: str | Path | None, prov: dict[str, Any], report: LoadReport,
+                    progress: Callable[[int], None] | None) -> tuple[_Loaded, list[Reject]]:
+    """Clean block by block into the evidence file; each block's new companies go to the graph on a
+    second thread while the next block is parsed (the server and the parser then use both cores)."""
     rejects: list[Reject] = []
     companies: list[pd.DataFrame] = []
+    seen: set[str] = set()
     products: set[str] = set()
     ids: list[pa.Array] = []
-    batch: ShipmentBatch
-    for batch in read_shipment_batches(path, source=source, mapping=mapping):
-        report.read += batch.read
-        rejects.extend(batch.rejects)
-        writer.write(batch.evidence)
-        companies.append(batch.companies)
-        products.update(v for v in pc.unique(batch.evidence["hs6"]).to_pylist() if v)
-        ids.append(batch.evidence["id"].combine_chunks())
-        if progress:
-            progress(batch.read)
+    pending: list[Future[tuple[int, int]]] = []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        for batch in read_shipment_batches(path, source=source, mapping=mapping):
+            report.read += batch.read
+            rejects.extend(batch.rejects)
+            writer.write(batch.evidence)
+            fresh = batch.companies[~batch.companies["key"].isin(seen)]
+            seen.update(fresh["key"])
+            companies.append(fresh)
+            codes = {v for v in pc.unique(batch.evidence["hs6"]).to_pylist() if v} - products
+            products |= codes
+            ids.append(batch.evidence["id"].combine_chunks())
+            pending.append(pool.submit(_write_nodes, store, fresh, codes, prov))
+            if len(pending) > 1:  # at most one block waiting: bounded memory, errors surface early
+                _count(report, pending.pop(0).result())
+            if progress:
+                progress(batch.read)
+        for future in pending:
+            _count(report, future.result())
     writer.close()
     if len(ids) > 1:  # duplicates within a block were caught there; across blocks only now
         rejects.extend(_drop_duplicates_across_blocks(writer, pa.chunked_array(ids)))
     loaded = _pairs_of(writer.read(["seller", "buyer", "notify"]))
-    all_companies = (pd.concat(companies).drop_duplicates("key") if companies
+    all_companies = (pd.concat(companies) if companies
                      else pd.DataFrame(columns=["key", "name", "name_norm", "country", "address", "synthetic",
                                                 "record_id"]))
     return _Loaded(all_companies, products, *loaded), rejects
+
+
+def _count(report: LoadReport, written: tuple[int, int]) -> None:
+    report.nodes_written += written[0]
+    report.relationships_written += written[1]
 
 
 def _pairs_of(table: pa.Table) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -180,11 +196,12 @@ def _drop_duplicates_across_blocks(writer: EvidenceWriter, ids: pa.ChunkedArray)
     return rejects
 
 
-def _write_nodes(store: GraphStore, loaded: _Loaded, prov: dict[str, Any], report: LoadReport) -> None:
-    companies = loaded.companies
+def _write_nodes(store: GraphStore, companies: pd.DataFrame, products: set[str],
+                 prov: dict[str, Any]) -> tuple[int, int]:
+    """Countries, products and companies of one block, and where each company is; (nodes, relationships)."""
     countries = sorted(c for c in companies["country"].dropna().unique())
-    report.nodes_written += store.upsert_nodes("Country", [country_row(c) for c in countries], prov)
-    report.nodes_written += store.upsert_nodes("Product", [product_stub(c) for c in sorted(loaded.products)], prov)
+    nodes = store.upsert_nodes("Country", [country_row(c) for c in countries], prov)
+    nodes += store.upsert_nodes("Product", [product_stub(c) for c in sorted(products)], prov)
     rows = [
         {"key": key, "record_id": record_id, "props": {
             "name": name, "name_norm": norm, "country": country if isinstance(country, str) else None,
@@ -193,10 +210,10 @@ def _write_nodes(store: GraphStore, loaded: _Loaded, prov: dict[str, Any], repor
             companies["key"], companies["name"], companies["name_norm"], companies["country"],
             companies["address"], companies["synthetic"], companies["record_id"], strict=True)
     ]
-    report.nodes_written += store.upsert_nodes("Company", rows, prov)
+    nodes += store.upsert_nodes("Company", rows, prov)
     located = [{"start": k, "end": c, "props": {}}
                for k, c in zip(companies["key"], companies["country"], strict=True) if isinstance(c, str)]
-    report.relationships_written += store.upsert_relationships("IN", "Company", "Country", located, prov)
+    return nodes, store.upsert_relationships("IN", "Company", "Country", located, prov)
 
 
 def _touched(evidence: EvidenceStore, loaded: _Loaded, source: str,
