@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from queries.export import HOP_COLUMNS, route_rows, routes_json, write_csv
-from queries.routes import DEFAULT_MIN_SCORE, DEFAULT_SUPERNODE_DEGREE, find_routes
+from queries.routes import DEFAULT_MAX_HOPS, DEFAULT_MIN_SCORE, DEFAULT_SUPERNODE_DEGREE, find_routes
 
 from ..context import evidence_from, store_from
 from ..render import routes_text
@@ -20,7 +20,8 @@ from .query import render
               "country other than the colony's).")
 @click.option("--window-days", type=click.IntRange(1, 3650), default=180, show_default=True,
               help="Longest time between a hop and the next.")
-@click.option("--max-hops", type=click.IntRange(1, 10), default=4, show_default=True)
+@click.option("--max-hops", type=click.IntRange(1, 10), default=DEFAULT_MAX_HOPS, show_default=True,
+              help="Longest chain: producer, dealer, up to four transit traders, buyer is 6.")
 @click.option("--max-routes", type=click.IntRange(1, 1_000_000), default=1000, show_default=True)
 @click.option("--include-supernodes", is_flag=True, help="Traverse companies flagged as supernodes.")
 @click.option("--min-score", type=float, default=DEFAULT_MIN_SCORE, show_default=True,
