@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from graph.evidence import EvidenceStore, evidence_location
 from graph.store import GraphStore, default_location, open_store
@@ -57,19 +66,32 @@ def row_progress(label: str) -> Iterator:
 
 
 @contextlib.contextmanager
-def staged_progress(label: str) -> Iterator[tuple]:
-    """Rows read plus the name of the stage a load is in (reading, writing, deriving, saving), on a
-    terminal as a live line and elsewhere as one stderr line per stage, so a slow stage is never silent."""
+def staged_progress(label: str, total_bytes: int) -> Iterator[tuple]:
+    """Share of the file read (percentage and time left, from the file size), rows read, and the stage a
+    load is in (reading, deriving, saving): a live line on a terminal; elsewhere a stderr line per stage
+    and one every few seconds while reading, so a slow stage is never silent."""
     tty = sys.stderr.isatty()
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                        TextColumn("{task.completed:,} rows"), TimeElapsedColumn(),
-                        console=err_console, transient=True, disable=not tty)
+                        TaskProgressColumn(), TextColumn("{task.fields[rows]:,} rows"), TimeElapsedColumn(),
+                        TimeRemainingColumn(), console=err_console, transient=True, disable=not tty)
+    last_line = [0.0]
     with progress:
-        task = progress.add_task(f"{label}: reading", total=None)
+        task = progress.add_task(f"{label}: reading", total=max(total_bytes, 1), rows=0)
 
         def stage(name: str) -> None:
             progress.update(task, description=f"{label}: {name}")
             if not tty:
                 click.echo(f"{label}: {name}", err=True)
 
-        yield (lambda n: progress.advance(task, n)), stage
+        def rows(n: int) -> None:
+            done = progress.tasks[0]
+            progress.update(task, rows=done.fields["rows"] + n)
+            if not tty and time.monotonic() - last_line[0] >= PLAIN_PROGRESS_SECONDS:
+                last_line[0] = time.monotonic()
+                share = 100 * done.completed / done.total if done.total else 0
+                click.echo(f"{label}: {done.fields['rows']:,} rows read ({share:.0f}% of the file)", err=True)
+
+        yield rows, stage, (lambda position: progress.update(task, completed=position))
+
+
+PLAIN_PROGRESS_SECONDS = 5.0

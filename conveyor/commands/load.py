@@ -108,7 +108,9 @@ def trade(ctx: click.Context, file: Path, fmt: str, mapping: Path | None, reject
         load_format(ctx, TRADE_FORMATS, fmt, file, mapping, rejects_dir, source, as_json)
         return
     name = source or f"{fmt}:{file.stem}"
-    with store_from(ctx) as store, staged_progress(f"loading {file.name}") as (advance, stage):
+    size = file.stat().st_size if file.is_file() else 0
+    with store_from(ctx) as store, staged_progress(f"loading {file.name}", size) as (rows, stage, position):
         report = load_shipments(store, evidence_from(ctx), file, source=name, mapping=mapping,
-                                rejects_dir=rejects_dir, derive=derive_trade, progress=advance, stage=stage)
+                                rejects_dir=rejects_dir, derive=derive_trade, progress=rows, stage=stage,
+                                bytes_read=position)
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.summary())
