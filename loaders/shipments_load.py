@@ -30,7 +30,7 @@ from graph.store.base import GraphStore
 
 from .base import LoadReport, Reject, provenance, write_rejects
 from .records import country_row, product_stub
-from .shipments import read_shipment_batches
+from .shipments import read_shipment_batches, with_normalised_names
 
 FORMAT = "shipments"
 
@@ -145,7 +145,7 @@ def _read_and_write(store: GraphStore, writer: EvidenceWriter, path: str | Path,
             report.read += batch.read
             rejects.extend(batch.rejects)
             writer.write(batch.evidence)
-            fresh = batch.companies[~batch.companies["key"].isin(seen)]
+            fresh = with_normalised_names(batch.companies[~batch.companies["key"].isin(seen)])
             seen.update(fresh["key"])
             companies.append(fresh)
             codes = {v for v in pc.unique(batch.evidence["hs6"]).to_pylist() if v} - products
