@@ -173,7 +173,7 @@ def _send(store: GraphStore, statement: str, params: Iterable[dict[str, Any]]) -
     """Independent batches on two threads: while the server runs one, the client encodes the next
     (encoding parameters is a third of a large derivation's time, and it holds the GIL while the
     waiting thread does not)."""
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=2 if store.parallel_writes else 1) as pool:
         pending: list[Future[Any]] = []
         for p in params:
             pending.append(pool.submit(store.run, statement, p))

@@ -46,6 +46,9 @@ class GraphStore(ABC):
     """
 
     kind: str = "abstract"
+    # May two threads send independent write batches at once? Not inside a Neo4j transaction (the
+    # driver's transactions are not thread-safe); FalkorDB gives each thread its own connection.
+    parallel_writes: bool = False
     query_hooks: list[QueryHook] = []
 
     def __init__(self, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
