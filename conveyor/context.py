@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -66,17 +67,17 @@ def row_progress(label: str) -> Iterator:
 
 
 @contextlib.contextmanager
-def staged_progress(label: str, total_bytes: int) -> Iterator[tuple]:
-    """Share of the file read (percentage and time left, from the file size), rows read, and the stage a
-    load is in (reading, deriving, saving): a live line on a terminal; elsewhere a stderr line per stage
-    and one every few seconds while reading, so a slow stage is never silent."""
+def staged_progress(label: str, expected_rows: int) -> Iterator[tuple]:
+    """Share of the file read (percentage and time left against `expected_rows`), rows read, and the
+    stage a load is in (reading, deriving, saving): a live line on a terminal; elsewhere a stderr line
+    per stage and one every few seconds while reading, so a slow stage is never silent."""
     tty = sys.stderr.isatty()
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                         TaskProgressColumn(), TextColumn("{task.fields[rows]:,} rows"), TimeElapsedColumn(),
                         TimeRemainingColumn(), console=err_console, transient=True, disable=not tty)
     last_line = [0.0]
     with progress:
-        task = progress.add_task(f"{label}: reading", total=max(total_bytes, 1), rows=0)
+        task = progress.add_task(f"{label}: reading", total=max(expected_rows, 1), rows=0)
 
         def stage(name: str) -> None:
             progress.update(task, description=f"{label}: {name}")
@@ -85,13 +86,26 @@ def staged_progress(label: str, total_bytes: int) -> Iterator[tuple]:
 
         def rows(n: int) -> None:
             done = progress.tasks[0]
-            progress.update(task, rows=done.fields["rows"] + n)
+            progress.update(task, rows=done.fields["rows"] + n, completed=min(done.completed + n, done.total))
             if not tty and time.monotonic() - last_line[0] >= PLAIN_PROGRESS_SECONDS:
                 last_line[0] = time.monotonic()
-                share = 100 * done.completed / done.total if done.total else 0
-                click.echo(f"{label}: {done.fields['rows']:,} rows read ({share:.0f}% of the file)", err=True)
+                share = min(100.0, 100 * done.completed / done.total) if done.total else 0
+                click.echo(f"{label}: {done.fields['rows']:,} rows read (~{share:.0f}% of the file)", err=True)
 
-        yield rows, stage, (lambda position: progress.update(task, completed=position))
+        yield rows, stage
+
+
+def estimated_rows(path: Path) -> int:
+    """Rows in a text file, from its size and the line length of its first megabyte (the reader reads
+    ahead, so its position in the file says little about the rows done)."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 20)
+    except OSError:
+        return 0
+    lines = head.count(b"\n")
+    return int(size / (len(head) / lines)) - 1 if lines else 0
 
 
 PLAIN_PROGRESS_SECONDS = 5.0

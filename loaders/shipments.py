@@ -71,19 +71,17 @@ class ShipmentBatch:
 
 
 def read_shipment_batches(path: str | Path, *, source: str, mapping: str | Path | None = None,
-                          chunk_rows: int = CHUNK_ROWS,
-                          bytes_read: Callable[[int], None] | None = None) -> Iterator[ShipmentBatch]:
+                          chunk_rows: int = CHUNK_ROWS) -> Iterator[ShipmentBatch]:
     p = check_readable(path)
     header = read_header(p)
     resolved = resolve_mapping(p, mapping)
     first_row = 2  # the header is row 1, as a spreadsheet shows it
-    for frame in _read_frames(p, header, chunk_rows, bytes_read):
+    for frame in _read_frames(p, header, chunk_rows):
         yield clean_frame(frame, resolved, p.name, source, first_row)
         first_row += len(frame)
 
 
-def _read_frames(path: Path, header: list[str], chunk_rows: int,
-                 bytes_read: Callable[[int], None] | None) -> Iterator[pd.DataFrame]:
+def _read_frames(path: Path, header: list[str], chunk_rows: int) -> Iterator[pd.DataFrame]:
     names = [f"c{i}" for i in range(len(header))]  # positional: headers may repeat or carry spaces
     options = (
         pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=16 << 20),
@@ -101,8 +99,6 @@ def _read_frames(path: Path, header: list[str], chunk_rows: int,
             for batch in reader:
                 pending.append(batch)
                 rows += batch.num_rows
-                if bytes_read:
-                    bytes_read(fh.tell())  # the reader reads ahead: progress, not an exact position
                 if rows >= chunk_rows:
                     yield _frame(pending, header)
                     done += rows

@@ -55,7 +55,7 @@ def load_shipments(
     store: GraphStore, evidence: EvidenceStore, path: str | Path, *, source: str,
     mapping: str | Path | None = None, rejects_dir: str | Path = "conveyor-rejects",
     derive: Deriver | None = None, progress: Callable[[int], None] | None = None,
-    stage: Stage | None = None, seen: dt.date | None = None, bytes_read: Callable[[int], None] | None = None,
+    stage: Stage | None = None, seen: dt.date | None = None,
 ) -> LoadReport:
     started = time.monotonic()
     timings = _StageClock(stage)
@@ -69,8 +69,7 @@ def load_shipments(
     try:
         with store.atomic():
             stage("reading, writing companies")
-            loaded, rejects = _read_and_write(store, writer, path, source, mapping, prov, report, progress,
-                                              bytes_read)
+            loaded, rejects = _read_and_write(store, writer, path, source, mapping, prov, report, progress)
             writer.publish()
             report.rejected = len({r.row for r in rejects})
             previous = runs_before.get(source)
@@ -130,8 +129,7 @@ class _Loaded:
 
 def _read_and_write(store: GraphStore, writer: EvidenceWriter, path: str | Path, source: str,
                     mapping: str | Path | None, prov: dict[str, Any], report: LoadReport,
-                    progress: Callable[[int], None] | None,
-                    bytes_read: Callable[[int], None] | None = None) -> tuple[_Loaded, list[Reject]]:
+                    progress: Callable[[int], None] | None) -> tuple[_Loaded, list[Reject]]:
     """Clean block by block into the evidence file; each block's new companies go to the graph on a
     second thread while the next block is parsed (the server and the parser then use both cores)."""
     rejects: list[Reject] = []
@@ -141,7 +139,7 @@ def _read_and_write(store: GraphStore, writer: EvidenceWriter, path: str | Path,
     ids: list[pa.Array] = []
     pending: list[Future[tuple[int, int]]] = []
     with ThreadPoolExecutor(max_workers=1) as pool:
-        for batch in read_shipment_batches(path, source=source, mapping=mapping, bytes_read=bytes_read):
+        for batch in read_shipment_batches(path, source=source, mapping=mapping):
             report.read += batch.read
             rejects.extend(batch.rejects)
             writer.write(batch.evidence)

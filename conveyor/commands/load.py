@@ -16,7 +16,7 @@ from loaders.formats import REGISTRY_FORMATS, TRADE_FORMATS, read
 from loaders.hs import read_hs
 from loaders.shipments_load import load_shipments
 
-from ..context import evidence_from, row_progress, staged_progress, store_from
+from ..context import estimated_rows, evidence_from, row_progress, staged_progress, store_from
 
 _file = click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 _rejects = click.option("--rejects", "rejects_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -108,9 +108,7 @@ def trade(ctx: click.Context, file: Path, fmt: str, mapping: Path | None, reject
         load_format(ctx, TRADE_FORMATS, fmt, file, mapping, rejects_dir, source, as_json)
         return
     name = source or f"{fmt}:{file.stem}"
-    size = file.stat().st_size if file.is_file() else 0
-    with store_from(ctx) as store, staged_progress(f"loading {file.name}", size) as (rows, stage, position):
+    with store_from(ctx) as store, staged_progress(f"loading {file.name}", estimated_rows(file)) as (rows, stage):
         report = load_shipments(store, evidence_from(ctx), file, source=name, mapping=mapping,
-                                rejects_dir=rejects_dir, derive=derive_trade, progress=rows, stage=stage,
-                                bytes_read=position)
+                                rejects_dir=rejects_dir, derive=derive_trade, progress=rows, stage=stage)
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.summary())
