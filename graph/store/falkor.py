@@ -104,17 +104,10 @@ class FalkorStore(FalkorBase):
         db = getattr(self, "_db", None)
         if db is None:
             return
-        failure: StoreError | None = None
         try:
-            if self._dirty:
-                self.save()
-        except StoreError as exc:
-            failure = exc
+            self._save_then_release(self._dirty, db.stop)
         finally:
             self._db = None
-            db.stop()
-        if failure is not None:
-            raise failure
 
     def __del__(self) -> None:  # never leave a FalkorDB process behind
         with contextlib.suppress(Exception):

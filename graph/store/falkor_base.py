@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..schema import NODES
@@ -100,6 +100,15 @@ class FalkorBase(GraphStore):
                 "the previous saved copy is unchanged"
             )) from exc
         self._dirty = False
+
+    def _save_then_release(self, save: bool, release: Callable[[], None]) -> None:
+        """Save (if `save`), then release the server or connection whatever the save did; a failed save
+        is raised after the release, so closing never leaves a process or a connection behind."""
+        try:
+            if save:
+                self.save()
+        finally:
+            release()
 
     def _save_failure_cause(self, exc: Exception) -> str:
         return str(exc)

@@ -148,17 +148,10 @@ class FalkorServerStore(FalkorBase):
         client: Any = getattr(self, "_client", None)
         if client is None:
             return
-        failure: StoreError | None = None
         try:
-            if self.save_on_close and self._dirty:
-                self.save()
-        except StoreError as exc:
-            failure = exc
+            self._save_then_release(self.save_on_close and self._dirty, client.close)
         finally:
             self._client = None
-            client.close()
-        if failure is not None:
-            raise failure
 
 
 def _bounded_setup(base: type) -> type:
