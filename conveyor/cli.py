@@ -7,6 +7,7 @@ import click
 from .commands.analysis import mirror, switching
 from .commands.db import db
 from .commands.demo import demo
+from .commands.export import export
 from .commands.gaps import gaps
 from .commands.load import load
 from .commands.owners import owners
@@ -43,7 +44,7 @@ def cli(ctx: click.Context, db: str | None, batch_size: int | None, evidence: st
     ctx.obj = Settings(db, batch_size, evidence)
 
 
-for command in (db, load, query, routes, shipments, demo, mirror, switching, gaps, resolve, owners, synth):
+for command in (db, load, query, routes, shipments, demo, mirror, switching, gaps, resolve, owners, synth, export):
     cli.add_command(command)
 
 
