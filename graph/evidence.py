@@ -54,6 +54,10 @@ def evidence_location(graph_location: str) -> Path:
     return Path("conveyor-evidence") / re.sub(r"[^A-Za-z0-9._-]+", "_", name)
 
 
+def _isin(column: str, values: Iterable[str]) -> pc.Expression:
+    return pc.field(column).isin(pa.array(sorted(set(values)), pa.string()))
+
+
 def current_runs(store: GraphStore, fmt: str = "shipments") -> dict[str, str]:
     """Source -> run of every loaded source of a format, as the graph records it."""
     return {r["source"]: r["run"] for r in store.run(CURRENT_RUNS, {"format": fmt}) if r["run"]}
@@ -83,13 +87,23 @@ class EvidenceStore:
         return self.path(source, run).is_file()
 
     def read(self, runs: Mapping[str, str], columns: Iterable[str] | None = None,
-             where: tuple[str, Iterable[str]] | None = None) -> pa.Table:
-        """The current rows of every source in `runs` (source -> run), optionally only some columns
-        and only rows whose column `where[0]` is one of `where[1]` (e.g. ("seller", ids))."""
+             where: tuple[str, Iterable[str]] | None = None,
+             any_of: Iterable[tuple[str, Iterable[str]]] = ()) -> pa.Table:
+        """The current rows of every source in `runs` (source -> run), optionally only some columns,
+        only rows whose column `where[0]` is one of `where[1]` (e.g. ("seller", ids)), and only rows
+        matching at least one of `any_of`'s (column, values) tests. Filters run inside the Parquet scan,
+        block by block, so a filtered read of 10M rows never holds them all."""
         wanted = list(columns) if columns is not None else list(COLUMNS)
-        if where is not None and where[0] not in wanted:
-            raise ValueError(f"filter column {where[0]!r} must be one of the columns read")
-        value_set = pa.array(sorted(set(where[1])), pa.string()) if where is not None else None
+        tests = [where] if where is not None else []
+        alternatives = list(any_of)
+        expression = None
+        for column, values in tests:
+            expression = _isin(column, values) if expression is None else expression & _isin(column, values)
+        if alternatives:
+            either = None
+            for column, values in alternatives:
+                either = _isin(column, values) if either is None else either | _isin(column, values)
+            expression = either if expression is None else expression & either
         tables = []
         for source, run in sorted(runs.items()):
             path = self.path(source, run)
@@ -99,12 +113,9 @@ class EvidenceStore:
                     "says this source is loaded; load its file again to restore its shipment rows."
                 )
             try:
-                table = pq.read_table(path, columns=wanted)
+                tables.append(pq.read_table(path, columns=wanted, filters=expression))
             except (OSError, pa.ArrowException) as exc:
                 raise EvidenceError(f"cannot read evidence file {path}: {exc}") from exc
-            if where is not None:
-                table = table.filter(pc.is_in(table[where[0]], value_set=value_set))
-            tables.append(table)
         if not tables:
             return SCHEMA.empty_table().select(wanted)
         return pa.concat_tables(tables, promote_options="none")

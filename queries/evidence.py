@@ -29,11 +29,13 @@ def shipment_rows(store: GraphStore, evidence: EvidenceStore, *, company: str | 
                   limit: int | None = 200) -> list[dict[str, Any]]:
     """Rows where `company` is seller or buyer, or sold by `seller` to `buyer`, or with one `shipment` id;
     oldest first, plain Python values."""
-    table = evidence.read(current_runs(store))
-    mask = pa.array([True] * table.num_rows, pa.bool_())
+    runs = current_runs(store)
+    alternatives = []
     if company:
-        ids = pa.array(sorted(members(store, company)), pa.string())
-        mask = pc.and_(mask, pc.or_(pc.is_in(table["seller"], value_set=ids), pc.is_in(table["buyer"], value_set=ids)))
+        ids = members(store, company)
+        alternatives = [("seller", ids), ("buyer", ids)]
+    table = evidence.read(runs, any_of=alternatives)
+    mask = pa.array([True] * table.num_rows, pa.bool_())
     for column, value in (("seller", seller), ("buyer", buyer)):
         if value:
             ids = pa.array(sorted(members(store, value)), pa.string())
