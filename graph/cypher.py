@@ -9,17 +9,50 @@ from __future__ import annotations
 
 from .schema import NodeType, RelType, check_endpoints, node_type, rel_type
 
-# Shared by nodes and relationships: `x` is the variable being upserted, `$prov` carries
-# source, run (source@content-hash), seen (ISO date) and each row carries an optional record id.
-_PROVENANCE_SET = """
+
+def of_source(run: str) -> str:
+    """True when the run tag `run` (an expression) belongs to the source being loaded: the source's
+    exact name, then "@", then a digest (which has no "@"). Never a prefix match: source "customs" must
+    not claim the runs of "customs@eu" ("customs@eu@<digest>")."""
+    return (f"({run} STARTS WITH ($prov.source + '@') "
+            f"AND NOT (substring({run}, size($prov.source) + 1) CONTAINS '@'))")
+
+
+OF_SOURCE = of_source("s")
+
+
+def _provenance_set(x: str) -> str:
+    """Provenance of `x` (a node or relationship being upserted) after one row of a load. `$prov`
+    carries source, run (source@content-hash) and seen (ISO date); the row an optional record id.
+    record_runs runs parallel to record_ids, so a newer version of a source drops the record ids its
+    older versions cited and keeps every other source's; a reload of the same run changes nothing."""
+    stale = of_source("coalesce(id_runs[i], '')")
+    return f"""
 SET {x}.first_seen = coalesce({x}.first_seen, $prov.seen),
     {x}.last_seen = $prov.seen,
     {x}.sources = CASE WHEN $prov.source IN coalesce({x}.sources, []) THEN {x}.sources
                   ELSE coalesce({x}.sources, []) + [$prov.source] END,
-    {x}.source_runs = [s IN coalesce({x}.source_runs, []) WHERE NOT s STARTS WITH $prov.source_prefix]
-                      + [$prov.run],
-    {x}.record_ids = CASE WHEN row.record_id IS NULL OR row.record_id IN coalesce({x}.record_ids, [])
-                     THEN {x}.record_ids ELSE coalesce({x}.record_ids, []) + [row.record_id] END"""
+    {x}.source_runs = CASE WHEN $prov.run IN coalesce({x}.source_runs, []) THEN {x}.source_runs
+                      ELSE [s IN coalesce({x}.source_runs, []) WHERE NOT {OF_SOURCE}] + [$prov.run] END
+WITH {x}, row, coalesce({x}.record_ids, []) AS ids, coalesce({x}.record_runs, []) AS id_runs
+WITH {x}, row, ids, id_runs,
+     [i IN range(0, size(ids) - 1) WHERE coalesce(id_runs[i], '') = $prov.run OR NOT {stale}] AS keep
+WITH {x}, row, ids, id_runs, keep,
+     row.record_id IS NULL OR any(i IN keep WHERE ids[i] = row.record_id AND id_runs[i] = $prov.run) AS known
+SET {x}.record_ids = [i IN keep | ids[i]] + CASE WHEN known THEN [] ELSE [row.record_id] END,
+    {x}.record_runs = [i IN keep | coalesce(id_runs[i], '')] + CASE WHEN known THEN [] ELSE [$prov.run] END"""
+
+
+def _retire_set(x: str) -> str:
+    """Drop one source's claim (runs, name, record ids) from `x`, computed from the values before."""
+    mine = of_source("coalesce(id_runs[i], '')")
+    return (
+        f"WITH {x}, coalesce({x}.record_ids, []) AS ids, coalesce({x}.record_runs, []) AS id_runs\n"
+        f"WITH {x}, ids, id_runs, [i IN range(0, size(ids) - 1) WHERE NOT {mine}] AS keep\n"
+        f"SET {x}.source_runs = [s IN {x}.source_runs WHERE NOT {OF_SOURCE}],\n"
+        f"    {x}.sources = [s IN {x}.sources WHERE s <> $prov.source],\n"
+        f"    {x}.record_ids = [i IN keep | ids[i]], {x}.record_runs = [i IN keep | coalesce(id_runs[i], '')]\n"
+    )
 
 
 def upsert_nodes_cypher(label: str, roles: tuple[str, ...] = ()) -> str:
@@ -31,7 +64,7 @@ def upsert_nodes_cypher(label: str, roles: tuple[str, ...] = ()) -> str:
     role_set = "".join(f"\nSET n:{r}" for r in roles)
     return (
         f"UNWIND $rows AS row\nMERGE (n:{label} {{{nt.key}: row.key}})\nSET n += row.props"
-        f"{role_set}{_PROVENANCE_SET.format(x='n')}\nRETURN count(n) AS written"
+        f"{role_set}{_provenance_set('n')}\nRETURN count(n) AS written"
     )
 
 
@@ -50,7 +83,7 @@ def upsert_relationships_cypher(rel: str, start: str, end: str) -> str:
         f"MATCH (a:{start} {{{a.key}: row.start}})\n"
         f"MATCH (b:{end} {{{b.key}: row.end}})\n"
         f"MERGE (a)-[r:{rel}{merge_props}]->(b)\n"
-        f"SET r += row.props{_PROVENANCE_SET.format(x='r')}\n"
+        f"SET r += row.props{_provenance_set('r')}\n"
         f"RETURN count(r) AS written"
     )
 
@@ -72,10 +105,9 @@ def retire_nodes_cypher(label: str) -> str:
     node_type(label)
     return (
         f"MATCH (n:{label})\n"
-        "WHERE any(s IN coalesce(n.source_runs, []) WHERE s STARTS WITH $prov.source_prefix)\n"
+        f"WHERE any(s IN coalesce(n.source_runs, []) WHERE {OF_SOURCE})\n"
         "  AND NOT $prov.run IN n.source_runs\n"
-        "SET n.source_runs = [s IN n.source_runs WHERE NOT s STARTS WITH $prov.source_prefix],\n"
-        "    n.sources = [s IN n.sources WHERE s <> $prov.source]\n"
+        f"{_retire_set('n')}"
         "WITH n WHERE size(n.source_runs) = 0\n"
         "DETACH DELETE n\n"
         "RETURN count(*) AS deleted"
@@ -86,10 +118,9 @@ def retire_relationships_cypher(rel: str) -> str:
     rel_type(rel)
     return (
         f"MATCH ()-[r:{rel}]->()\n"
-        "WHERE any(s IN coalesce(r.source_runs, []) WHERE s STARTS WITH $prov.source_prefix)\n"
+        f"WHERE any(s IN coalesce(r.source_runs, []) WHERE {OF_SOURCE})\n"
         "  AND NOT $prov.run IN r.source_runs\n"
-        "SET r.source_runs = [s IN r.source_runs WHERE NOT s STARTS WITH $prov.source_prefix],\n"
-        "    r.sources = [s IN r.sources WHERE s <> $prov.source]\n"
+        f"{_retire_set('r')}"
         "WITH r WHERE size(r.source_runs) = 0\n"
         "DELETE r\n"
         "RETURN count(*) AS deleted"

@@ -120,6 +120,23 @@ class EvidenceStore:
             return SCHEMA.empty_table().select(wanted)
         return pa.concat_tables(tables, promote_options="none")
 
+    def sweep_unnamed(self, keep: Iterable[tuple[str, str]]) -> int:
+        """Delete every file that `keep` ((source, run) pairs) does not name, in every source folder:
+        runs of failed loads, and whole folders of sources whose first load failed. Call under the
+        graph's load lock, with `keep` holding every run the saved graph names (they may be needed)."""
+        if not self.folder.is_dir():
+            return 0
+        named = {self.path(source, run) for source, run in keep}
+        removed = 0
+        for folder in [f for f in self.folder.iterdir() if f.is_dir()]:
+            for path in folder.iterdir():
+                if path not in named:
+                    path.unlink(missing_ok=True)
+                    removed += 1
+            if not any(folder.iterdir()):
+                folder.rmdir()
+        return removed
+
     def row_count(self, runs: Mapping[str, str]) -> int:
         """Rows of the current runs, from Parquet metadata (nothing read)."""
         return sum(pq.ParquetFile(self.path(s, r)).metadata.num_rows for s, r in runs.items()
@@ -171,13 +188,6 @@ class EvidenceWriter:
     def read(self, columns: list[str] | None = None) -> pa.Table:
         """What was written (after `close`)."""
         return pq.read_table(self.tmp, columns=columns)
-
-    def rewrite(self, table: pa.Table) -> None:
-        """Replace what was written with `table` (rare: duplicate declarations across chunks)."""
-        self._writer = pq.ParquetWriter(self.tmp, SCHEMA, compression="zstd")
-        self.rows = 0
-        self.write(table)
-        self._writer.close()
 
     def publish(self) -> Path:
         """Move the closed file under its final name (durably: fsync, then an atomic rename)."""

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-PROVENANCE: tuple[str, ...] = ("sources", "source_runs", "record_ids", "first_seen", "last_seen")
+PROVENANCE: tuple[str, ...] = ("sources", "source_runs", "record_ids", "record_runs", "first_seen", "last_seen")
+# A run tag is "<source>@<first RUN_DIGEST_CHARS hex digits of the content hash>" (no "@" after the
+# source's name); a run belongs to a source by exact name (graph/cypher.of_source), never by prefix.
+RUN_DIGEST_CHARS = 16
 
 
 @dataclass(frozen=True)

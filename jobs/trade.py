@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from graph import cypher
-from graph.evidence import EvidenceStore
+from graph.evidence import EvidenceStore, current_runs
 from graph.store.base import GraphStore
 
 TRADE_ROLES = ("Dealer", "Intermediary", "Buyer")
@@ -221,6 +221,20 @@ def refresh_roles(store: GraphStore, evidence: EvidenceStore, runs: dict[str, st
         for offset in range(0, len(ids), store.batch_size):
             store.run(statement, {"ids": ids[offset:offset + store.batch_size]})
     return {role: len(ids) for role, ids in role_of.items()}
+
+
+def roles_after_colony_load(store: GraphStore, evidence: EvidenceStore) -> Iterator[str]:
+    """A colonies load can make companies producers after their trade was loaded: their buyers become
+    dealers (and stop being intermediaries). Recompute roles for producers and their buyers only."""
+    runs = current_runs(store)
+    producers = {r["id"] for r in store.run(PRODUCERS)}
+    if not runs or not producers:
+        return
+    sold = evidence.read(runs, columns=["seller", "buyer"], where=("seller", producers))
+    companies = producers | set(pc.unique(sold["buyer"]).to_pylist())
+    roles = refresh_roles(store, evidence, runs, companies)
+    yield f"roles of {len(companies):,} companies next to colony producers: " + ", ".join(
+        f"{v:,} {_PLURAL[k]}" for k, v in roles.items())
 
 
 def _str_array(values: Iterable[str]) -> Any:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from graph.schema import RUN_DIGEST_CHARS
 from graph.store.base import GraphStore
 
 
@@ -118,8 +119,7 @@ def provenance(
         raise SourceError(path, f"cannot be read: {exc.strerror}") from exc
     return {
         "source": source,
-        "source_prefix": f"{source}@",
-        "run": f"{source}@{digest.hexdigest()[:16]}",
+        "run": f"{source}@{digest.hexdigest()[:RUN_DIGEST_CHARS]}",
         "seen": (seen or dt.date.today()).isoformat(),
     }
 

@@ -63,14 +63,18 @@ def load_shipments(
     variant = FORMAT.encode() + (b"\0" + Path(mapping).read_bytes() if mapping and Path(mapping).is_file() else b"")
     prov = provenance(source, path, seen, variant)
     report = LoadReport(source=source, path=str(path))
-    runs_before = current_runs(store, FORMAT)
     store.ensure_schema()
     writer = evidence.writer(source, prov["run"])
     try:
         with store.atomic():
+            # Read under the load lock: a load of another source that finished a moment ago counts.
+            runs_before = current_runs(store, FORMAT)
             stage("reading, writing companies")
             loaded, rejects = _read_and_write(store, writer, path, source, mapping, prov, report, progress)
             writer.publish()
+            # Files the saved graph does not name (failed loads): none can become current while we
+            # hold the lock. This source's previous run stays until the graph is saved without it.
+            evidence.sweep_unnamed([*runs_before.items(), (source, prov["run"])])
             report.rejected = len({r.row for r in rejects})
             previous = runs_before.get(source)
             if previous not in (None, prov["run"]):
@@ -136,7 +140,6 @@ def _read_and_write(store: GraphStore, writer: EvidenceWriter, path: str | Path,
     companies: list[pd.DataFrame] = []
     seen: set[str] = set()
     products: set[str] = set()
-    ids: list[pa.Array] = []
     pending: list[Future[tuple[int, int]]] = []
     with ThreadPoolExecutor(max_workers=1) as pool:
         for batch in read_shipment_batches(path, source=source, mapping=mapping):
@@ -148,7 +151,6 @@ def _read_and_write(store: GraphStore, writer: EvidenceWriter, path: str | Path,
             companies.append(fresh)
             codes = {v for v in pc.unique(batch.evidence["hs6"]).to_pylist() if v} - products
             products |= codes
-            ids.append(batch.evidence["id"].combine_chunks())
             pending.append(pool.submit(_write_nodes, store, fresh, codes, prov))
             if len(pending) > 1:  # at most one block waiting: bounded memory, errors surface early
                 _count(report, pending.pop(0).result())
@@ -157,8 +159,6 @@ def _read_and_write(store: GraphStore, writer: EvidenceWriter, path: str | Path,
         for future in pending:
             _count(report, future.result())
     writer.close()
-    if len(ids) > 1:  # duplicates within a block were caught there; across blocks only now
-        rejects.extend(_drop_duplicates_across_blocks(writer, pa.chunked_array(ids)))
     loaded = _pairs_of(writer.read(["seller", "buyer", "notify"]))
     all_companies = (pd.concat(companies) if companies
                      else pd.DataFrame(columns=["key", "name", "name_norm", "country", "address", "synthetic",
@@ -178,22 +178,6 @@ def _pairs_of(table: pa.Table) -> tuple[pd.DataFrame, pd.DataFrame]:
     notified = table.filter(pc.is_valid(table["notify"]))
     notify = notified.group_by(["notify", "buyer"]).aggregate([]).to_pandas()
     return pairs[["seller", "buyer"]], notify[["notify", "buyer"]]
-
-
-def _drop_duplicates_across_blocks(writer: EvidenceWriter, ids: pa.ChunkedArray) -> list[Reject]:
-    series = pd.Series(ids.to_numpy(zero_copy_only=False))
-    dup = series.duplicated(keep="first")
-    if not dup.any():
-        return []
-    table = writer.read()
-    rows = table["source_row"].to_numpy()
-    first_row = dict(zip(series[~dup], rows[~dup.to_numpy()], strict=True))
-    rejects = [Reject(int(rows[i]), "shipment_id", series[i],
-                      f"duplicate declaration: same as row {first_row[series[i]]}",
-                      {k: v for k, v in table.slice(i, 1).to_pylist()[0].items() if v not in (None, "")})
-               for i in dup[dup].index]
-    writer.rewrite(table.filter(pa.array(~dup.to_numpy())))
-    return rejects
 
 
 def _write_nodes(store: GraphStore, companies: pd.DataFrame, products: set[str],

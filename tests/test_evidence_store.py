@@ -80,17 +80,6 @@ def test_writer_failing_mid_write_then_discarded_leaves_nothing(tmp_path: Path) 
     assert files(tmp_path / "ev") == []
 
 
-def test_rewrite_then_publish_replaces_what_was_written(tmp_path: Path) -> None:
-    store = EvidenceStore(tmp_path / "ev")
-    writer = store.writer("src", "src@1")
-    writer.write(table(*ROWS))
-    writer.close()
-    writer.rewrite(writer.read().filter(pa.array([True, False, True])))
-    writer.publish()
-    assert store.read({"src": "src@1"})["id"].to_pylist() == ["S-1", "S-3"]
-    assert files(tmp_path / "ev") == [store.path("src", "src@1")]
-
-
 def test_republishing_the_same_run_gives_the_same_bytes(tmp_path: Path) -> None:
     store = EvidenceStore(tmp_path / "ev")
     contents = []

@@ -55,7 +55,9 @@ def test_provenance_is_kept_on_nodes_and_relationships(store):
     assert node.properties["first_seen"] == "2026-01-02"
     assert node.properties["last_seen"] == "2026-02-01"
     assert sorted(node.properties["source_runs"]) == ["other@7", "test@1"]
-    assert node.properties["record_ids"] == ["f:2"]
+    # Each source's record, paired with the run that cited it (two sources, two citations of "f:2").
+    assert list(zip(node.properties["record_ids"], node.properties["record_runs"], strict=True)) == [
+        ("f:2", "test@1"), ("f:2", "other@7")]
     rel = store.run("MATCH ()-[r:SUPPLIES]->() RETURN r")[0]["r"]
     assert rel.properties["sources"] == ["test"] and rel.properties["record_ids"] == ["f:9"]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from jobs.trade import derive_trade
+from jobs.trade import derive_trade, roles_after_colony_load
 from loaders.base import Chunk, LoadReport
 from loaders.base import load as run_load
 from loaders.colonies import read_colonies
@@ -70,8 +70,10 @@ def hs(ctx: click.Context, file: Path, rejects_dir: Path, source: str | None, as
 @click.pass_context
 def colonies(ctx: click.Context, file: Path, rejects_dir: Path, source: str | None, as_json: bool) -> None:
     """A colony catalogue: facility, operating enterprise, products, HS codes, cited source."""
+    evidence = evidence_from(ctx)
     run_loader(ctx, read_colonies(file), source=source or f"colonies:{file.stem}", file=file,
-               fmt="colonies", rejects_dir=rejects_dir, as_json=as_json)
+               fmt="colonies", rejects_dir=rejects_dir, as_json=as_json,
+               finish=lambda store: roles_after_colony_load(store, evidence))
 
 
 @load.command()
