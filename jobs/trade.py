@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,7 @@ from graph.store.base import GraphStore
 TRADE_ROLES = ("Dealer", "Intermediary", "Buyer")
 _PLURAL = {"Dealer": "dealers", "Intermediary": "intermediaries", "Buyer": "buyers"}
 PRODUCERS = "MATCH (:Colony)-[:OPERATES]->(p:Company) RETURN DISTINCT p.id AS id"
-ROWS_PER_BUCKET = 2_000_000  # evidence rows per derivation group: ~2 GB of client memory at most
+ROWS_PER_BUCKET = 500_000  # evidence rows per derivation group: bounded memory, aggregation beside writes
 _AGG_COLUMNS = ["seller", "buyer", "notify", "date", "hs_code", "value", "origin_country", "source"]
 
 
@@ -49,19 +50,28 @@ def derive_trade(store: GraphStore, evidence: EvidenceStore, change: Any) -> Ite
 def _derive_pairs(store: GraphStore, evidence: EvidenceStore, change: Any, rel: str, pairs: pd.DataFrame,
                   start_column: str, buckets: int) -> dict[str, int]:
     """Pairs by groups of their first company: a pair's rows all share it, so each group is complete
-    on its own, and memory stays bounded by the group's rows (10M-row loads), not the whole load's."""
+    on its own. Memory stays bounded by a group's rows, and while the server writes one group the
+    client aggregates the next (the two cores work at once)."""
     counts = {"created": 0, "updated": 0, "deleted": 0}
     if pairs.empty:
         return counts
     group = pd.util.hash_array(pairs["seller"].to_numpy(dtype=object)) % buckets
-    for bucket in range(buckets):
-        part = pairs[group == bucket] if buckets > 1 else pairs
-        starts = set(part["seller"])
-        done = _write_pairs(store, rel, part, start_column, _rows(evidence, change.runs_after, start_column, starts),
-                            _rows(evidence, change.runs_before, start_column, starts), change.runs_after,
-                            change.prov)
-        counts = {k: counts[k] + done[k] for k in counts}
+    with _Writer(store) as writer:
+        for bucket in range(buckets):
+            part = pairs[group == bucket] if buckets > 1 else pairs
+            starts = set(part["seller"])
+            plan = _plan_pairs(rel, part, start_column, _rows(evidence, change.runs_after, start_column, starts),
+                               _rows(evidence, change.runs_before, start_column, starts), change.runs_after)
+            counts["deleted"] += _deleted(writer.wait())  # the previous group is written: one group queued
+            _submit_plan(writer, rel, plan, change.prov)
+            counts["created"] += len(plan.new)
+            counts["updated"] += len(plan.kept)
+        counts["deleted"] += _deleted(writer.wait())
     return counts
+
+
+def _deleted(results: list[Any]) -> int:
+    return sum(rows[0]["deleted"] for rows in results if rows and "deleted" in rows[0])
 
 
 def _rows(evidence: EvidenceStore, runs: dict[str, str], column: str, values: set[str]) -> pd.DataFrame:
@@ -71,26 +81,30 @@ def _rows(evidence: EvidenceStore, runs: dict[str, str], column: str, values: se
     return evidence.read(runs, columns=_AGG_COLUMNS, where=(column, values)).to_pandas()
 
 
-def _write_pairs(store: GraphStore, rel: str, pairs: pd.DataFrame, start_column: str, after: pd.DataFrame,
-                 before: pd.DataFrame, runs: dict[str, str], prov: dict[str, Any]) -> dict[str, int]:
-    counts = {"created": 0, "updated": 0, "deleted": 0}
-    if pairs.empty:
-        return counts
+@dataclass
+class _PairPlan:
+    new: pd.DataFrame  # pairs with rows now and none before: CREATE
+    kept: pd.DataFrame  # pairs with rows before and now: MERGE, every property replaced
+    gone: list[tuple[str, str]]  # pairs whose rows are all withdrawn: DELETE
+
+
+def _plan_pairs(rel: str, pairs: pd.DataFrame, start_column: str, after: pd.DataFrame, before: pd.DataFrame,
+                runs: dict[str, str]) -> _PairPlan:
     wanted = pd.MultiIndex.from_frame(pairs[["seller", "buyer"]])
     now = _aggregate(after, start_column, wanted, rel, runs)
     existed = _pair_index(before, start_column).intersection(wanted)
-    new = now[~now.index.isin(existed)]
-    kept = now[now.index.isin(existed)]
-    gone = existed.difference(now.index)
-    for frame, create in ((new, True), (kept, False)):
+    return _PairPlan(now[~now.index.isin(existed)], now[now.index.isin(existed)],
+                     list(existed.difference(now.index)))
+
+
+def _submit_plan(writer: _Writer, rel: str, plan: _PairPlan, prov: dict[str, Any]) -> None:
+    size = writer.store.batch_size
+    for frame, create in ((plan.new, True), (plan.kept, False)):
         statement = cypher.write_derived_relationships_cypher(rel, "Company", "Company", create=create)
-        batches = _batches(_records(frame), store.batch_size)
-        _send(store, statement, ({"rows": batch, "prov": prov} for batch in batches))
-    counts["created"], counts["updated"] = len(new), len(kept)
-    statement = cypher.delete_relationships_cypher(rel, "Company", "Company")
-    for batch in _batches([{"start": s, "end": b} for s, b in gone], store.batch_size):
-        counts["deleted"] += store.run(statement, {"rows": batch})[0]["deleted"]
-    return counts
+        writer.submit(statement, ({"rows": batch, "prov": prov} for batch in _batches(_records(frame), size)))
+    delete = cypher.delete_relationships_cypher(rel, "Company", "Company")
+    writer.submit(delete, ({"rows": batch} for batch in _batches([{"start": s, "end": b} for s, b in plan.gone],
+                                                                    size)))
 
 
 def _pair_index(rows: pd.DataFrame, start_column: str) -> pd.MultiIndex:
@@ -169,18 +183,31 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
 
 
-def _send(store: GraphStore, statement: str, params: Iterable[dict[str, Any]]) -> None:
-    """Independent batches on two threads: while the server runs one, the client encodes the next
-    (encoding parameters is a third of a large derivation's time, and it holds the GIL while the
-    waiting thread does not)."""
-    with ThreadPoolExecutor(max_workers=2 if store.parallel_writes else 1) as pool:
-        pending: list[Future[Any]] = []
-        for p in params:
-            pending.append(pool.submit(store.run, statement, p))
-            if len(pending) >= 2:
-                pending.pop(0).result()
-        for future in pending:
-            future.result()
+class _Writer:
+    """Write batches on background threads: two at once where the store allows it (the client encodes
+    one while the server runs the other: encoding is a third of a large derivation's time), one
+    otherwise (never two inside a Neo4j transaction)."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self.store = store
+        self.pool = ThreadPoolExecutor(max_workers=2 if store.parallel_writes else 1)
+        self.pending: list[Future[Any]] = []
+
+    def submit(self, statement: str, params: Iterable[dict[str, Any]]) -> None:
+        self.pending.extend(self.pool.submit(self.store.run, statement, p) for p in params)
+
+    def wait(self) -> list[Any]:
+        """Every submitted batch's result, in order; the first failure is raised."""
+        done, self.pending = self.pending, []
+        return [future.result() for future in done]
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for future in self.pending:
+            future.cancel()
+        self.pool.shutdown(wait=True)
 
 
 def _batches(items: Sequence[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:

@@ -192,27 +192,32 @@ def clean_frame(frame: pd.DataFrame, mapping: Mapping, file_name: str, source: s
 
 class SeenIds:
     """Declaration ids accepted in earlier blocks of a file, so a repeat in a later block is rejected
-    before its block is written. Membership by 64-bit hash (a Python set: ~60 bytes an id, 0.6 GB at
-    10M rows), and every hit confirmed against the exact ids, so a hash collision never rejects a row."""
+    before its block is written. Membership by 64-bit hash in a sorted array (8 bytes an id; merging a
+    block's sorted hashes is near-linear), and every hit confirmed against the exact ids, so a hash
+    collision never rejects a row."""
 
     def __init__(self) -> None:
-        self.hashes: set[int] = set()
+        self.hashes = np.empty(0, dtype=np.uint64)
         self.blocks: list[tuple[pa.Array, np.ndarray]] = []
 
     def first_rows(self, ids: np.ndarray) -> dict[str, int]:
         """For ids accepted earlier: the row that first had them."""
-        hashed = pd.util.hash_array(ids).tolist()
-        candidates = {i for i, h in zip(ids.tolist(), hashed, strict=True) if h in self.hashes}
+        if not len(self.hashes) or not len(ids):
+            return {}
+        hashed = pd.util.hash_array(ids)
+        at = np.minimum(np.searchsorted(self.hashes, hashed), len(self.hashes) - 1)
+        hit = self.hashes[at] == hashed
         found: dict[str, int] = {}
-        if candidates:
-            wanted = pa.array(sorted(candidates), pa.string())
+        if hit.any():
+            wanted = pa.array(sorted(set(ids[hit].tolist())), pa.string())
             for block_ids, block_rows in self.blocks:
                 for i in np.flatnonzero(pc.is_in(block_ids, value_set=wanted).to_numpy(zero_copy_only=False)):
                     found.setdefault(block_ids[int(i)].as_py(), int(block_rows[i]))
         return found
 
     def add(self, ids: np.ndarray, rows: np.ndarray) -> None:
-        self.hashes.update(pd.util.hash_array(ids).tolist())
+        merged = np.concatenate([self.hashes, np.sort(pd.util.hash_array(ids))])
+        self.hashes = np.sort(merged, kind="stable")  # two sorted runs: timsort merges them in linear time
         self.blocks.append((pa.array(ids, pa.string()), rows))
 
 

@@ -422,15 +422,15 @@ def _interactive_signals() -> None:
 SLOW_DERIVING = [sys.executable, "-c", """
 import sys, time
 import jobs.trade as trade
-real = trade._write_pairs
-def write_pairs(*args, **kwargs):
+real = trade._derive_pairs
+def derive_pairs(*args, **kwargs):
     counts = real(*args, **kwargs)
-    rel = args[1] if len(args) > 1 else kwargs.get("rel")
+    rel = args[3] if len(args) > 3 else kwargs.get("rel")
     if rel == "SUPPLIES" and sum(counts.values()):
         print("[test] SUPPLIES written, waiting", file=sys.stderr, flush=True)
         time.sleep(120)
     return counts
-trade._write_pairs = write_pairs
+trade._derive_pairs = derive_pairs
 from conveyor.cli import main
 main()
 """]
