@@ -56,6 +56,7 @@ def _derive_pairs(store: GraphStore, evidence: EvidenceStore, change: Any, rel: 
     if pairs.empty:
         return counts
     group = pd.util.hash_array(pairs["seller"].to_numpy(dtype=object)) % buckets
+    ids = _NodeIds(store)
     with _Writer(store) as writer:
         for bucket in range(buckets):
             part = pairs[group == bucket] if buckets > 1 else pairs
@@ -63,7 +64,7 @@ def _derive_pairs(store: GraphStore, evidence: EvidenceStore, change: Any, rel: 
             plan = _plan_pairs(rel, part, start_column, _rows(evidence, change.runs_after, start_column, starts),
                                _rows(evidence, change.runs_before, start_column, starts), change.runs_after)
             counts["deleted"] += _deleted(writer.wait())  # the previous group is written: one group queued
-            _submit_plan(writer, rel, plan, change.prov)
+            _submit_plan(writer, rel, plan, change.prov, ids)
             counts["created"] += len(plan.new)
             counts["updated"] += len(plan.kept)
         counts["deleted"] += _deleted(writer.wait())
@@ -97,14 +98,38 @@ def _plan_pairs(rel: str, pairs: pd.DataFrame, start_column: str, after: pd.Data
                      list(existed.difference(now.index)))
 
 
-def _submit_plan(writer: _Writer, rel: str, plan: _PairPlan, prov: dict[str, Any]) -> None:
+def _submit_plan(writer: _Writer, rel: str, plan: _PairPlan, prov: dict[str, Any], ids: _NodeIds) -> None:
     size = writer.store.batch_size
     for frame, create in ((plan.new, True), (plan.kept, False)):
-        statement = cypher.write_derived_relationships_cypher(rel, "Company", "Company", create=create)
-        writer.submit(statement, ({"rows": batch, "prov": prov} for batch in _batches(_records(frame), size)))
+        records = ids.endpoints(_records(frame))
+        statement = (cypher.write_derived_relationships_by_id_cypher if ids.enabled
+                     else cypher.write_derived_relationships_cypher)(rel, "Company", "Company", create=create)
+        writer.submit(statement, ({"rows": batch, "prov": prov} for batch in _batches(records, size)))
     delete = cypher.delete_relationships_cypher(rel, "Company", "Company")
     writer.submit(delete, ({"rows": batch} for batch in _batches([{"start": s, "end": b} for s, b in plan.gone],
                                                                     size)))
+
+
+class _NodeIds:
+    """Company key -> internal node id, looked up once per company (not twice per edge) on stores
+    that have them. Taken after every node of the load is written, inside the load: stable until it ends."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self.store = store
+        self.enabled = store.internal_ids
+        self.known: dict[str, int] = {}
+
+    def endpoints(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if not self.enabled or not records:
+            return records
+        missing = sorted({r[k] for r in records for k in ("start", "end")} - self.known.keys())
+        statement = cypher.node_ids_cypher("Company")
+        for offset in range(0, len(missing), self.store.batch_size):
+            for row in self.store.run(statement, {"ids": missing[offset:offset + self.store.batch_size]}):
+                self.known[row["key"]] = row["node_id"]
+        # A key with no node (cannot happen inside a load, whose companies were written first) keeps
+        # id -1, which matches nothing: the edge is not written rather than attached to a wrong node.
+        return [{**r, "a": self.known.get(r["start"], -1), "b": self.known.get(r["end"], -1)} for r in records]
 
 
 def _pair_index(rows: pd.DataFrame, start_column: str) -> pd.MultiIndex:
@@ -224,7 +249,6 @@ def refresh_roles(store: GraphStore, evidence: EvidenceStore, runs: dict[str, st
         return dict.fromkeys(TRADE_ROLES, 0)
     pairs = evidence.read(runs, columns=["seller", "buyer"]) if runs else None
     producers = {r["id"] for r in store.run(PRODUCERS)}
-    target_array = np.array(targets, dtype=object)
     if pairs is not None and pairs.num_rows:
         sells = set(pc.unique(pairs["seller"]).to_pylist())
         buys = set(pc.unique(pairs["buyer"]).to_pylist())
@@ -233,18 +257,20 @@ def refresh_roles(store: GraphStore, evidence: EvidenceStore, runs: dict[str, st
     else:
         sells = buys = dealers = set()
     role_of: dict[str, list[str]] = {role: [] for role in TRADE_ROLES}
-    for company in target_array:
+    for company in targets:
         if company in dealers:
             role_of["Dealer"].append(company)
         if company in sells and company in buys and company not in producers and company not in dealers:
             role_of["Intermediary"].append(company)
         if company in buys and company not in sells:
             role_of["Buyer"].append(company)
-    clear = cypher.set_roles_cypher("Company", (), TRADE_ROLES)
-    for batch in _batches([{"id": t} for t in targets], store.batch_size):
-        store.run(clear, {"ids": [b["id"] for b in batch]})
-    for role, ids in role_of.items():
-        statement = cypher.set_roles_cypher("Company", (role,), ())
+    # One statement per combination of roles (each company written once): its roles on, the rest off.
+    members = {role: set(ids) for role, ids in role_of.items()}
+    combos: dict[tuple[str, ...], list[str]] = {}
+    for company in targets:
+        combos.setdefault(tuple(r for r in TRADE_ROLES if company in members[r]), []).append(company)
+    for roles, ids in combos.items():
+        statement = cypher.set_roles_cypher("Company", roles, tuple(r for r in TRADE_ROLES if r not in roles))
         for offset in range(0, len(ids), store.batch_size):
             store.run(statement, {"ids": ids[offset:offset + store.batch_size]})
     return {role: len(ids) for role, ids in role_of.items()}

@@ -36,7 +36,7 @@ FIELDS = (
 )
 REQUIRED = ("date", "exporter_name", "importer_name", "hs_code")
 PARTIES = ("exporter", "importer", "notify")
-CHUNK_ROWS = 500_000
+CHUNK_ROWS = 250_000  # a block's companies are written while the next block is parsed
 
 # The order fields are checked in: a row is rejected for the first field that fails.
 _AMOUNTS = (("value", "value"), ("quantity", "quantity"), ("weight_kg", "weight"))

@@ -46,6 +46,8 @@ class GraphStore(ABC):
     """
 
     kind: str = "abstract"
+    # Does the store address nodes by internal id (node_ids), cheaper than a key lookup per row?
+    internal_ids: bool = False
     # May two threads send independent write batches at once? Not inside a Neo4j transaction (the
     # driver's transactions are not thread-safe); FalkorDB gives each thread its own connection.
     parallel_writes: bool = False

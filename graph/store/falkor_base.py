@@ -58,6 +58,7 @@ class FalkorBase(GraphStore):
 
     kind = "falkordb"  # the same Cypher on both flavours: saved queries declare "falkordb" once
     parallel_writes = True
+    internal_ids = True
 
     def __init__(self, graph_name: str = GRAPH_NAME, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
         super().__init__(batch_size)
