@@ -196,20 +196,6 @@ def set_roles_cypher(label: str, add: tuple[str, ...], remove: tuple[str, ...]) 
     return "\n".join(parts)
 
 
-def nodes_by_key_cypher(label: str, properties: tuple[str, ...], *, key_property: str | None = None) -> str:
-    """Properties of the nodes whose key (or `key_property`, e.g. merged_into) is in $ids."""
-    nt = node_type(label)
-    lookup = key_property or nt.key
-    if lookup not in nt.all_properties:
-        raise ValueError(f"{label} has no property {lookup!r}")
-    unknown = [p for p in properties if p not in nt.all_properties]
-    if unknown:
-        raise ValueError(f"{label} has no properties {unknown}")
-    columns = ", ".join(["id AS looked_up", f"n.{nt.key} AS key", *(f"n.{p} AS {p}" for p in properties),
-                         "labels(n) AS labels"])
-    return f"UNWIND $ids AS id\nMATCH (n:{label} {{{lookup}: id}})\nRETURN {columns}"
-
-
 CURRENT_RUNS = "MATCH (s:Source) WHERE s.format = $format RETURN s.name AS source, s.run AS run"
 MERGED_COMPANIES = ("MATCH (c:Company) WHERE c.merged_into IS NOT NULL "
                     "RETURN c.id AS id, c.merged_into AS merged_into")

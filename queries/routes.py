@@ -55,7 +55,8 @@ DIRECTORS = tuple(_linked("<-[:DIRECTS]-(p)", lookup, "coalesce(p.merged_into, p
                   for lookup in ("id", "merged_into"))
 ADDRESSES = tuple(_linked("-[:REGISTERED_AT]->(a:Address)", lookup, "a.id") for lookup in ("id", "merged_into"))
 
-# The evidence columns a search reads (graph/evidence.py), column-wise, not through Cypher result sets.
+# The evidence columns a search reads (graph/evidence.py), column-wise, not through Cypher result sets;
+# in the order of Shipment's fields.
 EVIDENCE_COLUMNS = ["id", "seller", "buyer", "date", "hs_code", "origin_country", "value", "source_file",
                     "source_row", "quantity"]
 
@@ -171,14 +172,10 @@ def find_routes(store: GraphStore, evidence: EvidenceStore, **settings: Any) -> 
 
 
 def _shipments(frame: pd.DataFrame) -> Iterator[Shipment]:
-    columns = [frame[name].tolist() for name in _SHIPMENT_FIELDS]  # plain Python values, not numpy's
+    columns = [frame[name].tolist() for name in EVIDENCE_COLUMNS]  # plain Python values, not numpy's
     for i in (6, 9):  # value, quantity: a missing number is None (NaN would compare as an outlier)
         columns[i] = [None if v != v else v for v in columns[i]]
     return (Shipment(*row) for row in zip(*columns, strict=True))
-
-
-_SHIPMENT_FIELDS = ["id", "seller", "buyer", "date", "hs_code", "origin_country", "value", "source_file",
-                    "source_row", "quantity"]
 
 
 @dataclass(frozen=True)

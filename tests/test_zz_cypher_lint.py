@@ -47,7 +47,6 @@ def generated_statements() -> list[tuple[str, str, dict]]:
         out.append((f"delete {rel}", cypher.delete_relationships_cypher(rel, "Company", "Company"), {"rows": []}))
     roles = NODES["Company"].roles
     out.append(("roles", cypher.set_roles_cypher("Company", roles[:1], roles[1:]), {"ids": []}))
-    out.append(("by key", cypher.nodes_by_key_cypher("Company", ("name",), key_property="merged_into"), {"ids": []}))
     out += [("current runs", cypher.CURRENT_RUNS, {"format": "shipments"}),
             ("merged companies", cypher.MERGED_COMPANIES, {})]
     out += [(f"neo4j ddl {i}", s, {}) for i, s in enumerate(schema_statements())]
