@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import click
 
 from .commands.analysis import mirror, switching
@@ -48,5 +50,12 @@ for command in (db, load, query, routes, shipments, demo, mirror, switching, gap
     cli.add_command(command)
 
 
+def _terminate_like_ctrl_c(signum: int, frame: object) -> None:
+    # `kill PID`, a CI timeout or a service manager sends SIGTERM: undo the load and stop the embedded
+    # server exactly as on Ctrl-C, rather than dying with the server left running and the load half done.
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate_like_ctrl_c)
     cli(prog_name="conveyor")

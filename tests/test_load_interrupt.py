@@ -91,3 +91,45 @@ def test_ctrl_c_mid_load_leaves_graph_as_before(tmp_path: Path) -> None:
         os.close(leader)
     assert proc.returncode != 0, "an interrupted load must not report success"
     assert _stats(db) == before
+
+
+def _servers_for(folder: Path) -> list[int]:
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter(["name", "cwd", "cmdline"]):
+        try:
+            if proc.info["name"] == "redis-server" and str(folder) in " ".join(
+                    [proc.info["cwd"] or "", *(proc.info["cmdline"] or [])]):
+                found.append(proc.pid)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return found
+
+
+def test_sigterm_mid_trade_load_undoes_it_and_leaves_no_server(tmp_path: Path) -> None:
+    from loaders.synthetic import generate_network
+
+    db = tmp_path / "graph.db"
+    small = generate_network(5, tmp_path / "small", n_shipments=500, n_colonies=2, n_routes=4)
+    big = generate_network(6, tmp_path / "big", n_shipments=400_000, n_colonies=2, n_routes=4)
+    for args in (("load", "colonies", str(small["colonies"])), ("load", "trade", str(small["shipments"]))):
+        subprocess.run([*CONVEYOR, "--db", str(db), *args], cwd=tmp_path, capture_output=True, timeout=120,
+                       check=True)
+    before = _stats(db)
+    proc = subprocess.Popen([*CONVEYOR, "--db", str(db), "load", "trade", str(big["shipments"])], cwd=tmp_path,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        # Not a terminal: the load prints its stage names on stderr; wait until it is reading.
+        line = proc.stderr.readline() if proc.stderr else b""
+        assert b"reading" in line, line
+        time.sleep(1.0)
+        assert proc.poll() is None, "the load ended before it could be stopped"
+        proc.send_signal(signal.SIGTERM)  # to the CLI alone, as `kill PID` or a CI timeout does
+        proc.wait(timeout=180)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode != 0, "a terminated load must not report success"
+    assert _servers_for(tmp_path) == [], "the embedded FalkorDB server outlived its CLI"
+    assert _stats(db) == before
