@@ -33,4 +33,8 @@ def routes_text(search: RouteSearch, limit: int | None = None) -> str:
                f"over {search.shipments_considered:,} shipments")
     if limit and len(search.routes) > limit:
         summary += f" (showing the best {limit})"
+    if shown:
+        hop = shown[0].hops[0]
+        summary += ("\nevery shipment row behind a hop: conveyor shipments --seller SELLER_ID --buyer BUYER_ID "
+                    f"(route 1, hop 1: --seller {hop.seller['id']} --buyer {hop.buyer['id']})")
     return "\n\n".join([*(route_text(n, r) for n, r in enumerate(shown, start=1)), summary])
