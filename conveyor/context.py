@@ -46,9 +46,21 @@ err_console = Console(stderr=True)
 
 
 @contextlib.contextmanager
-def store_from(ctx: click.Context, location: str | None = None) -> Iterator[GraphStore]:
+def store_from(ctx: click.Context, location: str | None = None, create: bool = False) -> Iterator[GraphStore]:
+    """The graph at --db. Only `db init` and loads may create one (`create`): any other command on a
+    graph file that does not exist says so, rather than answering from an empty graph (a mistyped
+    path would read as "no routes")."""
     settings: Settings = ctx.obj
-    store = open_store(location or settings.location, settings.batch_size)
+    where = location or settings.location
+    if "://" not in where:
+        path = Path(where).expanduser()
+        if path.is_dir():
+            raise click.ClickException(f"--db {where} is a folder: give the path of a graph file, "
+                                       f"e.g. {path / 'conveyor.db'}")
+        if not create and not path.exists():
+            raise click.ClickException(f"no graph at {where}: load a file into it (conveyor --db {where} load ...) "
+                                       f"or create it with conveyor --db {where} db init")
+    store = open_store(where, settings.batch_size)
     try:
         yield store
     finally:

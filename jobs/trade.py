@@ -27,7 +27,7 @@ from graph.evidence import EvidenceStore, current_runs
 from graph.store.base import GraphStore
 
 TRADE_ROLES = ("Dealer", "Intermediary", "Buyer")
-_PLURAL = {"Dealer": "dealers", "Intermediary": "intermediaries", "Buyer": "buyers"}
+_PLURAL = {"Dealer": "dealer(s)", "Intermediary": "intermediary(ies)", "Buyer": "buyer(s)"}
 PRODUCERS = "MATCH (:Colony)-[:OPERATES]->(p:Company) RETURN DISTINCT p.id AS id"
 ROWS_PER_BUCKET = 500_000  # evidence rows per derivation group: bounded memory, aggregation beside writes
 _AGG_COLUMNS = ["seller", "buyer", "notify", "date", "hs_code", "value", "origin_country", "source"]
@@ -42,9 +42,10 @@ def derive_trade(store: GraphStore, evidence: EvidenceStore, change: Any) -> Ite
                              change.notify_pairs.rename(columns={"notify": "seller"}), "notify", buckets)
     companies = set(change.pairs["seller"]) | set(change.pairs["buyer"])
     roles = refresh_roles(store, evidence, runs, companies)
-    yield (f"derived: SUPPLIES {supplies['created']:,} new, {supplies['updated']:,} updated, "
-           f"{supplies['deleted']:,} withdrawn; NOTIFIES {notifies['created'] + notifies['updated']:,}; roles of "
-           f"{len(companies):,} companies: " + ", ".join(f"{v:,} {_PLURAL[k]}" for k, v in roles.items()))
+    yield (f"derived: SUPPLIES {supplies['created']:,} new, {supplies['updated']:,} recomputed, "
+           f"{supplies['deleted']:,} withdrawn; NOTIFIES {notifies['created'] + notifies['updated']:,}; "
+           f"roles recomputed for the {len(companies):,} companies at either end: "
+           + ", ".join(f"{v:,} {_PLURAL[k]}" for k, v in roles.items()) + " (the others: producers, or sellers only)")
 
 
 def _derive_pairs(store: GraphStore, evidence: EvidenceStore, change: Any, rel: str, pairs: pd.DataFrame,

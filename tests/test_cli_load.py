@@ -150,3 +150,29 @@ def test_a_new_mapping_for_the_same_file_retires_what_the_old_one_asserted(run_c
     stats = _stats(run_cli)
     # The NOTIFIES edge is withdrawn by the derivation: no current row names C as notify party.
     assert "NOTIFIES" not in stats["relationships"] and stats["nodes"]["Company"] == 2
+
+
+def test_commands_on_a_missing_graph_or_a_folder_say_so(tmp_path: Path):
+    from .conftest import Cli
+
+    missing = Cli(tmp_path / "typo.db", tmp_path)
+    for args in (("routes",), ("db", "stats"), ("shipments", "--company", "x")):
+        result = missing(*args, ok=False)
+        assert result.exit_code != 0 and "no graph at" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "typo.db").exists()  # asking created nothing
+    (tmp_path / "adir").mkdir()
+    folder = Cli(tmp_path / "adir", tmp_path)
+    result = folder("db", "stats", ok=False)
+    assert result.exit_code != 0 and "is a folder" in result.output
+    assert not (tmp_path / "adir.settings").exists()
+
+
+def test_reloading_the_same_shipments_file_writes_nothing_and_says_so(run_cli, tmp_path: Path):
+    path = tmp_path / "ship.csv"
+    path.write_text("shipment_id,date,exporter_name,importer_name,hs_code\n"
+                    "S1,2024-01-05,Alpha Timber (fictional),Beta Holz (fictional),940360\n"
+                    "S2,2024-01-06,Alpha Timber (fictional),Beta Holz (fictional),94X360\n", encoding="utf-8")
+    first = json.loads(run_cli("load", "trade", str(path), "--json").stdout)
+    again = run_cli("load", "trade", str(path))
+    assert "unchanged" in again.output and "nothing was written" in again.output
+    assert _accounting(again.output) == (first["read"], first["loaded"], first["rejected"]) == (2, 1, 1)

@@ -20,7 +20,7 @@ def db() -> None:
 @click.pass_context
 def init(ctx: click.Context) -> None:
     """Create the indexes and uniqueness rules of the schema (safe to repeat)."""
-    with store_from(ctx) as store:
+    with store_from(ctx, create=True) as store:
         store.ensure_schema()
         click.echo(f"schema ready in {store.kind} at {store.location}")
 

@@ -34,7 +34,7 @@ def load() -> None:
 def run_loader(ctx: click.Context, chunks: Iterable[Chunk], *, source: str, file: Path, fmt: str,
                rejects_dir: Path, as_json: bool, retire: bool = True,
                finish: Callable | None = None, mapping: Path | None = None) -> LoadReport:
-    with store_from(ctx) as store, row_progress(f"loading {file.name}") as advance:
+    with store_from(ctx, create=True) as store, row_progress(f"loading {file.name}") as advance:
         report = run_load(store, chunks, source=source, path=file, fmt=fmt, rejects_dir=rejects_dir,
                           retire=retire, finish=finish, progress=advance, mapping=mapping)
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.summary())
@@ -110,7 +110,8 @@ def trade(ctx: click.Context, file: Path, fmt: str, mapping: Path | None, reject
         load_format(ctx, TRADE_FORMATS, fmt, file, mapping, rejects_dir, source, as_json)
         return
     name = source or f"{fmt}:{file.stem}"
-    with store_from(ctx) as store, staged_progress(f"loading {file.name}", estimated_rows(file)) as (rows, stage):
+    progress = staged_progress(f"loading {file.name}", estimated_rows(file))
+    with store_from(ctx, create=True) as store, progress as (rows, stage):
         report = load_shipments(store, evidence_from(ctx), file, source=name, mapping=mapping,
                                 rejects_dir=rejects_dir, derive=derive_trade, progress=rows, stage=stage)
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.summary())

@@ -33,6 +33,8 @@ class FalkorStore(FalkorBase):
     def __init__(self, path: str | os.PathLike[str], batch_size: int = DEFAULT_BATCH_SIZE) -> None:
         super().__init__(GRAPH_NAME, batch_size)
         self.path = FsPath(path).expanduser().resolve()
+        if self.path.is_dir():  # the server would try to read the folder as a graph and abort
+            raise StoreError(f"{self.path} is a folder: the embedded store needs the path of a graph file")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
