@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 
 from .names import normalise_country
@@ -47,18 +48,40 @@ def parse_hs(text: str) -> str:
     return code
 
 
+# Which separator is the decimal one, the same rule for every loader (shipments apply it column-wise):
+# - both "," and ".": the last one is decimal ("1.234,56" and "1,234.56" are both 1234.56);
+# - only ",": thousands when it groups digits by three ("1,000", "12,345,678"), else decimal ("1,5");
+# - only ".": thousands when it groups by three more than once ("1.234.567"), else decimal ("1.500").
+# "1,000" as one-point-zero-zero-zero would need a mapping that says so; a silent 1000x error on the far
+# more common thousands separator was the worse failure.
+THOUSANDS_BY_COMMA = r"[0-9]{1,3}(,[0-9]{3})+"
+THOUSANDS_BY_POINT = r"[0-9]{1,3}(\.[0-9]{3}){2,}"
+
+
+def plain_number_text(text: str) -> str:
+    """'1.234,56' -> '1234.56', '1,000' -> '1000', '1,5' -> '1.5' (see the rule above)."""
+    text = text.replace(" ", "").replace("\u00a0", "")
+    comma, point = text.rfind(","), text.rfind(".")
+    if comma >= 0 and point >= 0:
+        decimal, thousands = (",", ".") if comma > point else (".", ",")
+        return text.replace(thousands, "").replace(decimal, ".")
+    if comma >= 0:
+        return text.replace(",", "") if re.fullmatch(THOUSANDS_BY_COMMA, text) else text.replace(",", ".")
+    if point >= 0 and re.fullmatch(THOUSANDS_BY_POINT, text):
+        return text.replace(".", "")
+    return text
+
+
 def parse_amount(text: str, what: str, allow_zero: bool = True) -> float | None:
-    text = (text or "").strip().replace(" ", "").replace("\u00a0", "")
+    text = plain_number_text((text or "").strip())
     if not text:
         return None
-    if "," in text and "." not in text:
-        text = text.replace(",", ".")  # decimal comma
-    else:
-        text = text.replace(",", "")  # thousands separator
     try:
         value = float(text)
     except ValueError:
         raise FieldProblem(f"{what} {text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise FieldProblem(f"{what} {text!r} is not a finite number")
     if value < 0 or (value == 0 and not allow_zero):
         raise FieldProblem(f"{what} must be positive, got {value:g}")
     return value

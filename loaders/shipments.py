@@ -25,7 +25,7 @@ from .base import Reject, SourceError
 from .csvfile import check_readable, read_header
 from .mapping import Mapping, identity_mapping, load_mapping
 from .names import company_key, normalise_country, normalise_name
-from .parse import DATE_FORMATS
+from .parse import DATE_FORMATS, THOUSANDS_BY_COMMA, THOUSANDS_BY_POINT
 
 FIELDS = (
     "shipment_id", "date", "exporter_name", "exporter_country", "exporter_id", "exporter_address",
@@ -279,9 +279,16 @@ def _amounts(text: pd.Series, name: str, what: str, rejects: _Rejects) -> pd.Ser
         number = pd.Series(pc.cast(pc.if_else(plain, pa.array(text), None), pa.float64()).to_numpy(
             zero_copy_only=False), index=text.index)
         return number
+    # parse.plain_number_text's rule, column-wise.
     t = text.str.replace(r"[ \u00a0]", "", regex=True)
-    decimal_comma = t.str.contains(",", regex=False) & ~t.str.contains(".", regex=False)
-    t = t.str.replace(",", "", regex=False).where(~decimal_comma, t.str.replace(",", ".", regex=False))
+    comma, point = t.str.rfind(","), t.str.rfind(".")
+    both = (comma >= 0) & (point >= 0)
+    comma_decimal = (both & (comma > point)) | (
+        (comma >= 0) & (point < 0) & ~t.str.fullmatch(THOUSANDS_BY_COMMA).fillna(False))
+    point_thousands = (point >= 0) & (comma < 0) & t.str.fullmatch(THOUSANDS_BY_POINT).fillna(False)
+    t = (t.str.replace(",", "", regex=False)
+         .where(~comma_decimal, t.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
+         .where(~point_thousands, t.str.replace(".", "", regex=False)))
     number = pd.to_numeric(t.astype(object).mask(t == ""), errors="coerce").astype("float64")
     values = t.to_numpy()
     given = (t != "").to_numpy()
