@@ -8,7 +8,7 @@ from queries.routes import SWITCH_TEXT, Route, RouteSearch
 
 
 def route_text(n: int, route: Route) -> str:
-    tag = " [SYNTHETIC DEMO DATA: fictional companies]" if route.synthetic else ""
+    tag = " [SYNTHETIC DATA: fictional companies]" if route.synthetic else ""
     lines = [f"Route {n} (score {route.score}) from colony {route.colony_name} [{route.colony}]{tag}"]
     first = route.hops[0].seller
     lines.append(f"  0. {first['name']} ({first['country'] or '??'})  <- operated by the colony")

@@ -1,5 +1,5 @@
 // name: colony-supply-paths
-// description: Supply chains (derived SUPPLIES edges) from colony producers to companies abroad, up to 4 hops
+// description: Supply chains (derived SUPPLIES edges) from colony producers to companies abroad, up to 4 hops, not checked for time order or goods (conveyor routes checks both, up to 6 hops)
 // category: routes
 // param: colony_id string = ""
 // param: country string = ""
