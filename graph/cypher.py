@@ -135,7 +135,8 @@ DELETE_BATCH = "MATCH (n) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS
 def write_derived_relationships_cypher(rel: str, start: str, end: str, *, create: bool) -> str:
     """Derived relationships (SUPPLIES from the evidence store): every declared property is replaced,
     not merged, so a fact the evidence no longer supports disappears; provenance is the contributing
-    sources (no source_runs: a derived edge is recomputed from the evidence, never retired by a run).
+    sources (no source_runs: a derived edge is recomputed from the evidence, never retired by a run);
+    a row without `sources` takes the batch's `$sources` (most rows share it: one list less to parse).
     `create` for pairs known to be new (CREATE is ~1.5x faster than MERGE here)."""
     rt: RelType = rel_type(rel)
     check_endpoints(rt, start, end)
@@ -147,7 +148,7 @@ def write_derived_relationships_cypher(rel: str, start: str, end: str, *, create
         f"MATCH (b:{end} {{{b.key}: row.end}})\n"
         f"{'CREATE' if create else 'MERGE'} (a)-[r:{rel}]->(b)\n"
         f"SET {props},\n"
-        "    r.sources = row.sources,\n"
+        "    r.sources = coalesce(row.sources, $sources),\n"
         "    r.first_seen = coalesce(r.first_seen, $prov.seen), r.last_seen = $prov.seen\n"
         "RETURN count(r) AS written"
     )

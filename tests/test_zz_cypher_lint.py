@@ -39,7 +39,7 @@ def generated_statements() -> list[tuple[str, str, dict]]:
                         prov))
             out.append((f"missing {start}->{end}", cypher.missing_endpoints_cypher(start, end), {"rows": []}))
         out.append((f"retire {rel.type}", cypher.retire_relationships_cypher(rel.type), prov))
-    derived = {**prov, "rows": []}
+    derived = {**prov, "rows": [], "sources": []}
     for rel in ("SUPPLIES", "NOTIFIES"):
         for create in (True, False):
             out.append((f"derived {rel} create={create}",
