@@ -15,7 +15,9 @@ version, is simply not current, and `sweep` removes it once the graph that no lo
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
+import operator
 import os
 import re
 import tempfile
@@ -80,7 +82,7 @@ class EvidenceStore:
         return self.folder / _source_dir(source) / _run_file(run)
 
     def writer(self, source: str, run: str) -> EvidenceWriter:
-        """Rows of one load, written to a temporary file and moved into place by `finish`."""
+        """Rows of one load, written to a temporary file and moved into place by `publish`."""
         return EvidenceWriter(self.path(source, run))
 
     def has(self, source: str, run: str) -> bool:
@@ -88,22 +90,19 @@ class EvidenceStore:
 
     def read(self, runs: Mapping[str, str], columns: Iterable[str] | None = None,
              where: tuple[str, Iterable[str]] | None = None,
-             any_of: Iterable[tuple[str, Iterable[str]]] = ()) -> pa.Table:
-        """The current rows of every source in `runs` (source -> run), optionally only some columns,
-        only rows whose column `where[0]` is one of `where[1]` (e.g. ("seller", ids)), and only rows
-        matching at least one of `any_of`'s (column, values) tests. Filters run inside the Parquet scan,
-        block by block, so a filtered read of 10M rows never holds them all."""
+             any_of: Iterable[tuple[str, Iterable[str]]] = (),
+             all_of: Iterable[tuple[str, Iterable[str]]] = ()) -> pa.Table:
+        """The current rows of every source in `runs` (source -> run), optionally only some columns and
+        only rows passing every (column, values) test of `where` and `all_of` (e.g. ("seller", ids)) and
+        at least one test of `any_of`. Filters run inside the Parquet scan, block by block, so a
+        filtered read of 10M rows never holds them all."""
         wanted = list(columns) if columns is not None else list(COLUMNS)
-        tests = [where] if where is not None else []
-        alternatives = list(any_of)
-        expression = None
-        for column, values in tests:
-            expression = _isin(column, values) if expression is None else expression & _isin(column, values)
+        required = [_isin(c, v) for c, v in ([where] if where is not None else [])]
+        required += [_isin(c, v) for c, v in all_of]
+        alternatives = [_isin(c, v) for c, v in any_of]
         if alternatives:
-            either = None
-            for column, values in alternatives:
-                either = _isin(column, values) if either is None else either | _isin(column, values)
-            expression = either if expression is None else expression & either
+            required.append(functools.reduce(operator.or_, alternatives))
+        expression = functools.reduce(operator.and_, required) if required else None
         tables = []
         for source, run in sorted(runs.items()):
             path = self.path(source, run)
@@ -127,15 +126,7 @@ class EvidenceStore:
         if not self.folder.is_dir():
             return 0
         named = {self.path(source, run) for source, run in keep}
-        removed = 0
-        for folder in [f for f in self.folder.iterdir() if f.is_dir()]:
-            for path in folder.iterdir():
-                if path not in named:
-                    path.unlink(missing_ok=True)
-                    removed += 1
-            if not any(folder.iterdir()):
-                folder.rmdir()
-        return removed
+        return sum(_remove_except(folder, named) for folder in self.folder.iterdir() if folder.is_dir())
 
     def row_count(self, runs: Mapping[str, str]) -> int:
         """Rows of the current runs, from Parquet metadata (nothing read)."""
@@ -146,20 +137,25 @@ class EvidenceStore:
         """Delete one source's run files other than its current one (replaced versions, failed loads).
         Call only after the graph that names the current run has been saved."""
         folder = self.folder / _source_dir(source)
-        if not folder.is_dir():
-            return 0
-        keep = self.path(source, current_run) if current_run else None
-        removed = 0
-        for path in [*folder.glob("*.parquet"), *folder.glob("*.partial")]:
-            if path != keep:
-                path.unlink(missing_ok=True)
-                removed += 1
-        if not any(folder.iterdir()):
-            folder.rmdir()
-        return removed
+        keep = {self.path(source, current_run)} if current_run else set()
+        return _remove_except(folder, keep) if folder.is_dir() else 0
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.folder.glob("*/*.parquet")) if self.folder.is_dir() else 0
+
+
+
+def _remove_except(folder: Path, keep: set[Path]) -> int:
+    """Delete the files of `folder` not in `keep` (run files, `.partial` leftovers), then the folder
+    itself if nothing is left; the number of files deleted."""
+    removed = 0
+    for path in folder.iterdir():
+        if path not in keep:
+            path.unlink(missing_ok=True)
+            removed += 1
+    if not any(folder.iterdir()):
+        folder.rmdir()
+    return removed
 
 
 class EvidenceWriter:

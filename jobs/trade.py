@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph import cypher
@@ -307,7 +308,5 @@ def roles_after_colony_load(store: GraphStore, evidence: EvidenceStore) -> Itera
         f"{v:,} {_PLURAL[k]}" for k, v in roles.items())
 
 
-def _str_array(values: Iterable[str]) -> Any:
-    import pyarrow as pa
-
+def _str_array(values: Iterable[str]) -> pa.Array:
     return pa.array(sorted(values), pa.string())

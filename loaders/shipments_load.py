@@ -143,10 +143,8 @@ class _StageClock:
 
 @dataclass
 class _Loaded:
-    companies: pd.DataFrame
-    products: set[str]
-    pairs: pd.DataFrame
-    notify_pairs: pd.DataFrame
+    pairs: pd.DataFrame  # distinct seller -> buyer of the accepted rows
+    notify_pairs: pd.DataFrame  # distinct notify -> buyer
 
 
 def _read_and_write(store: GraphStore, writer: EvidenceWriter, path: str | Path, source: str,
@@ -155,7 +153,6 @@ def _read_and_write(store: GraphStore, writer: EvidenceWriter, path: str | Path,
     """Clean block by block into the evidence file; each block's new companies go to the graph on a
     second thread while the next block is parsed (the server and the parser then use both cores)."""
     rejects: list[Reject] = []
-    companies: list[pd.DataFrame] = []
     seen: set[str] = set()
     products: set[str] = set()
     pending: list[Future[tuple[int, int]]] = []
@@ -166,7 +163,6 @@ def _read_and_write(store: GraphStore, writer: EvidenceWriter, path: str | Path,
             writer.write(batch.evidence)
             fresh = with_normalised_names(batch.companies[~batch.companies["key"].isin(seen)])
             seen.update(fresh["key"])
-            companies.append(fresh)
             codes = {v for v in pc.unique(batch.evidence["hs6"]).to_pylist() if v} - products
             products |= codes
             pending.append(pool.submit(_write_nodes, store, fresh, codes, prov))
@@ -177,11 +173,7 @@ def _read_and_write(store: GraphStore, writer: EvidenceWriter, path: str | Path,
         for future in pending:
             _count(report, future.result())
     writer.close()
-    loaded = _pairs_of(writer.read(["seller", "buyer", "notify"]))
-    all_companies = (pd.concat(companies) if companies
-                     else pd.DataFrame(columns=["key", "name", "name_norm", "country", "address", "synthetic",
-                                                "record_id"]))
-    return _Loaded(all_companies, products, *loaded), rejects
+    return _Loaded(*_pairs_of(writer.read(["seller", "buyer", "notify"]))), rejects
 
 
 def _count(report: LoadReport, written: tuple[int, int]) -> None:

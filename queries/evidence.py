@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
 from graph.cypher import MERGED_COMPANIES
 from graph.evidence import EvidenceStore, current_runs
 from graph.store.base import GraphStore
@@ -17,9 +14,10 @@ SHOWN = ["id", "date", "exporter_name", "exporter_country", "importer_name", "im
          "source", "source_file", "source_row"]
 
 
-def members(store: GraphStore, company: str) -> set[str]:
+def members(store: GraphStore, company: str, merged: dict[str, str] | None = None) -> set[str]:
     """A company id and every id merged into it (or, for a merged id, its canonical one and siblings)."""
-    merged = {r["id"]: r["merged_into"] for r in store.run(MERGED_COMPANIES)}
+    if merged is None:
+        merged = {r["id"]: r["merged_into"] for r in store.run(MERGED_COMPANIES)}
     canonical = merged.get(company, company)
     return {canonical, *(member for member, target in merged.items() if target == canonical)}
 
@@ -28,21 +26,18 @@ def shipment_rows(store: GraphStore, evidence: EvidenceStore, *, company: str | 
                   seller: str | None = None, buyer: str | None = None, shipment: str | None = None,
                   limit: int | None = 200) -> list[dict[str, Any]]:
     """Rows where `company` is seller or buyer, or sold by `seller` to `buyer`, or with one `shipment` id;
-    oldest first, plain Python values."""
-    runs = current_runs(store)
-    alternatives = []
-    if company:
-        ids = members(store, company)
-        alternatives = [("seller", ids), ("buyer", ids)]
-    table = evidence.read(runs, any_of=alternatives)
-    mask = pa.array([True] * table.num_rows, pa.bool_())
-    for column, value in (("seller", seller), ("buyer", buyer)):
-        if value:
-            ids = pa.array(sorted(members(store, value)), pa.string())
-            mask = pc.and_(mask, pc.is_in(table[column], value_set=ids))
+    oldest first, plain Python values. Every test runs inside the evidence scan."""
+    merged = {r["id"]: r["merged_into"] for r in store.run(MERGED_COMPANIES)}
+    required = [(column, members(store, value, merged)) for column, value in (("seller", seller), ("buyer", buyer))
+                if value]
     if shipment:
-        mask = pc.and_(mask, pc.equal(table["id"], shipment))
-    picked = table.filter(mask).sort_by([("date", "ascending"), ("source_row", "ascending")])
+        required.append(("id", [shipment]))
+    either = []
+    if company:
+        ids = members(store, company, merged)
+        either = [("seller", ids), ("buyer", ids)]
+    picked = evidence.read(current_runs(store), all_of=required, any_of=either)
+    picked = picked.sort_by([("date", "ascending"), ("source_row", "ascending")])
     if limit is not None:
         picked = picked.slice(0, limit)
     return picked.select(SHOWN).to_pylist()
