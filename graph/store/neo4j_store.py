@@ -52,6 +52,10 @@ class Neo4jStore(GraphStore):
         super().__init__(batch_size)
         import neo4j
 
+        if "@" in uri.partition("://")[2]:
+            # The driver would echo the whole address, password included, in its error messages.
+            raise StoreError(f"{redact(uri)}: a user or password in the address is not used; "
+                             "set NEO4J_USER and NEO4J_PASSWORD in the environment instead")
         self._uri = uri
         user = user if user is not None else os.environ.get("NEO4J_USER", "neo4j")
         password = password if password is not None else os.environ.get("NEO4J_PASSWORD")
@@ -63,8 +67,9 @@ class Neo4jStore(GraphStore):
         try:
             self._driver = neo4j.GraphDatabase.driver(uri, auth=(user, password))
             self._driver.verify_connectivity()
-        except Exception as exc:  # the driver's message never carries the password
-            raise StoreError(f"cannot connect to Neo4j at {redact(uri)}: {exc}") from exc
+        except Exception as exc:
+            raise StoreError(f"cannot connect to Neo4j at {redact(uri)}: "
+                             f"{_scrubbed(str(exc), uri, password)}") from None
         self._tx: Any = None
 
     @property
@@ -147,3 +152,9 @@ def _node(n: Any) -> Node:
 
 def _relationship(r: Any) -> Relationship:
     return Relationship(r.type, _node(r.start_node).key, _node(r.end_node).key, dict(r.items()))
+
+
+def _scrubbed(message: str, uri: str, password: str) -> str:
+    """A driver message without the address as given (it may carry a query string) or the password."""
+    message = message.replace(uri, redact(uri))
+    return message.replace(password, "***") if password else message
