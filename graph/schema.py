@@ -12,7 +12,10 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-PROVENANCE: tuple[str, ...] = ("sources", "source_runs", "record_ids", "record_runs", "first_seen", "last_seen")
+# claims: which properties each source asserted (graph/cypher._claims_set), so a newer version of a
+# source withdraws what it no longer gives.
+PROVENANCE: tuple[str, ...] = ("sources", "source_runs", "record_ids", "record_runs", "first_seen", "last_seen",
+                               "claims")
 # A run tag is "<source>@<first RUN_DIGEST_CHARS hex digits of the content hash>" (no "@" after the
 # source's name); a run belongs to a source by exact name (graph/cypher.of_source), never by prefix.
 RUN_DIGEST_CHARS = 16
@@ -50,7 +53,12 @@ class RelType:
 
 COMPANY_ROLES: tuple[str, ...] = ("Producer", "Dealer", "Intermediary", "Buyer")
 
-_ENTITY_PROPS = ("name", "name_norm", "aliases", "country", "synthetic", "supernode", "merged_into")
+# aliases: every other strong name (resolution compares them); previous_names: those of them the source
+# calls former names; weak_aliases: names too weak to compare (FtM weakAlias, abbreviation) but searched;
+# search_keys: folded forms of all of them (loaders.names.search_keys), what company-search matches;
+# topics: FtM / OpenSanctions risk tags as published ('sanction', 'sanction.linked', 'role.pep', ...).
+_ENTITY_PROPS = ("name", "name_norm", "aliases", "previous_names", "weak_aliases", "search_keys", "topics",
+                 "country", "synthetic", "supernode", "merged_into")
 
 NODES: dict[str, NodeType] = {
     n.label: n
@@ -65,7 +73,8 @@ NODES: dict[str, NodeType] = {
         NodeType(
             "Company", "id",
             (*_ENTITY_PROPS, "legal_form", "jurisdiction", "registration_number", "lei", "unp", "inn",
-             "ogrn", "imo", "incorporation_date", "dissolution_date", "status", "address", "schema"),
+             "ogrn", "imo", "incorporation_date", "dissolution_date", "status", "address", "schema",
+             "identifiers"),
             "A legal entity: producer, dealer, intermediary or buyer (role labels).",
             indexed=("name_norm", "lei", "unp", "inn", "ogrn", "registration_number", "country", "merged_into"),
             roles=COMPANY_ROLES,
@@ -74,7 +83,7 @@ NODES: dict[str, NodeType] = {
             "Person", "id",
             (*_ENTITY_PROPS, "birth_date", "nationality", "position"),
             "A natural person: owner, director, sanctioned individual.",
-            indexed=("name_norm",),
+            indexed=("name_norm", "merged_into"),
         ),
         NodeType(
             "Product", "hs_code",
@@ -98,7 +107,7 @@ NODES: dict[str, NodeType] = {
         NodeType("Country", "code", ("name",), "An ISO 3166-1 alpha-2 country."),
         NodeType(
             "Sanction", "id",
-            ("program", "authority", "listed", "end_date", "reason", "source_url"),
+            ("program", "authority", "listed", "end_date", "reason", "source_url", "program_id"),
             "A sanctions designation.",
         ),
         NodeType(
@@ -131,7 +140,8 @@ RELATIONSHIPS: dict[str, RelType] = {
         ),
         RelType(
             "OWNS", tuple((p, "Company") for p in _PARTY),
-            ("share", "share_min", "share_max", "start", "end", "direct", "kind", "status"),
+            ("share", "share_min", "share_max", "start", "end", "direct", "component", "kind", "status", "shares_count",
+             "shares_value", "shares_currency"),
             "Ownership or control interest.", key="record",
         ),
         RelType(

@@ -62,6 +62,12 @@ class Chunk:
     nodes: list[NodeBatch] = field(default_factory=list)
     relationships: list[RelBatch] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
+    # Rows that loaded with a remark (an FtM entity whose address is missing): listed in a notes file
+    # beside the rejects and summed in the report, never counted as rejected.
+    notes: list[Reject] = field(default_factory=list)
+    # A step that needs what is already written (endpoints defined by other files): called once this
+    # chunk is written, inside the same atomic operation; the chunks it returns are written next.
+    then: Callable[[GraphStore], Iterable[Chunk]] | None = None
 
 
 @dataclass
@@ -96,7 +102,7 @@ class LoadReport:
             "source": self.source, "path": self.path, "read": self.read, "loaded": self.loaded,
             "rejected": self.rejected, "nodes_written": self.nodes_written,
             "relationships_written": self.relationships_written, "retired": self.retired,
-            "rejects_path": self.rejects_path,
+            "rejects_path": self.rejects_path, "notes": self.notes,
         }
 
 
@@ -148,18 +154,26 @@ def load(
     previous_run = _previous_run(store, source)
     report = LoadReport(source=source, path=str(path))
     rejects: list[Reject] = []
+    notes: list[Reject] = []
+
+    def write(chunk: Chunk) -> None:
+        report.read += chunk.read
+        rejects.extend(chunk.rejects)
+        notes.extend(chunk.notes)
+        for nb in chunk.nodes:
+            report.nodes_written += store.upsert_nodes(nb.label, nb.rows, prov, nb.roles)
+        for rb in chunk.relationships:
+            rows = _drop_missing_endpoints(store, rb, rejects)
+            report.relationships_written += store.upsert_relationships(rb.type, rb.start, rb.end, rows, prov)
+        if progress:
+            progress(chunk.read)
+        for more in chunk.then(store) if chunk.then else ():
+            write(more)
+
     store.ensure_schema()
     with store.atomic():
         for chunk in chunks:
-            report.read += chunk.read
-            rejects.extend(chunk.rejects)
-            for nb in chunk.nodes:
-                report.nodes_written += store.upsert_nodes(nb.label, nb.rows, prov, nb.roles)
-            for rb in chunk.relationships:
-                rows = _drop_missing_endpoints(store, rb, rejects)
-                report.relationships_written += store.upsert_relationships(rb.type, rb.start, rb.end, rows, prov)
-            if progress:
-                progress(chunk.read)
+            write(chunk)
         if finish:
             report.notes.extend(finish(store))
         # Nothing can be stale after a source's first load or a reload of the same run: skip the scan.
@@ -172,6 +186,11 @@ def load(
         }}], prov)
     if rejects:
         report.rejects_path = str(write_rejects(rejects, Path(rejects_dir), Path(path)))
+    if notes:
+        listed = write_rejects(notes, Path(rejects_dir), Path(path), suffix="notes")
+        kinds = sorted({n.reason.split(":")[0] for n in notes})
+        report.notes.append(f"{len(notes):,} loaded row(s) with a note ({'; '.join(kinds)}), not counted as "
+                            f"rejected: {listed}")
     report.seconds = time.monotonic() - started
     return report
 
@@ -196,9 +215,9 @@ def _drop_missing_endpoints(store: GraphStore, rb: RelBatch, rejects: list[Rejec
     return [r for i, r in enumerate(rb.rows) if i not in missing]
 
 
-def write_rejects(rejects: list[Reject], folder: Path, source_path: Path) -> Path:
+def write_rejects(rejects: list[Reject], folder: Path, source_path: Path, suffix: str = "rejects") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{source_path.name}.rejects.csv"
+    target = folder / f"{source_path.name}.{suffix}.csv"
     tmp = target.with_suffix(".tmp")
     with open(tmp, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)

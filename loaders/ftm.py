@@ -8,19 +8,50 @@ Decisions worth knowing:
 - Row numbers are physical line numbers (1-based); blank lines are not records and are not counted.
 - A record is either loaded or rejected as a whole: an unknown schema, a schema Conveyor does not
   model (Vessel, Passport, ...), a missing id or name, an invalid date or a line that is not JSON is a
-  Reject naming the line and field. Relationships whose endpoint is neither in the file nor already in
-  the graph are rejected by `load()` (missing endpoint), so they are counted too.
+  Reject naming the line and field.
 - Dates may be partial as FtM allows ('2019', '2019-05'); they are kept as given. A timestamp keeps its
-  date part. Anything else is a Reject.
+  date part. Every value of a date property is checked; one that is not a date is a Reject.
 - The same id on two lines with the same kind of node is one node (FtM fragments of one entity):
-  both lines count as loaded and a later line's values win. The same id used for a Person and then a
-  Company is a Reject of the later line.
+  both lines count as loaded and a later line's values win (name lists of one chunk are united). The
+  same id used for a Person and then a Company is a Reject of the later line.
 - Relationships whose endpoints were already seen go out with their chunk; the others wait (small
-  rows, no entity bodies) and go out in a final chunk, so forward references work. The only thing kept
-  for the whole file is id -> node label, needed to pick the endpoint label of relationships.
-- An endpoint never defined in the file is assumed to be a Company (cross-source references to
-  companies resolve; to people from another source they are rejected as missing endpoints).
+  rows, no entity bodies) until the end of the file, so forward references work. Kept for the whole
+  file: id -> node label, the waiting links, and the ids of sanctioned entities.
+- Cross-file links: an endpoint the file never defines is looked up by key in the graph, once at the
+  end of the file, in batches (UNWIND $ids, one query per label per batch), under each label the FtM
+  range of the property allows (Ownership.owner is a LegalEntity: Company or Person; Ownership.asset
+  an Asset: Company; Family.relative: Person; Sanction.entity: Company or Person). It is never assumed
+  to be a Company. A link whose endpoint exists nowhere is one Reject with that reason; an id found
+  under two labels is a Reject too (ambiguous).
+- An entity whose `addressEntity` names an Address found neither in the file nor in the graph is
+  loaded without it: the missing address is a note (listed in `<file>.notes.csv`, counted in the
+  report), not a reject, so read = loaded + rejected stays true.
 - UnknownLink from a Company to a Person is turned around (ASSOCIATE only allows Person -> Company).
+- Names follow FtM's caption rules: the display name is `proxy.caption` over the name-type properties
+  (name, alias, previousName, weakAlias, abbreviation; several `name` values: FtM's pick_name); a
+  Person with none of them is named from firstName/middleName/fatherName/lastName. `aliases` keeps
+  every other strong name (other names, alias, previousName: resolution compares them),
+  `previous_names` says which were former names, `weak_aliases` keeps weakAlias and abbreviation
+  (searched, not compared). `search_keys` are the transliteration-blind forms of all of them
+  (loaders.names.search_keys), what `company-search` matches.
+- Identifiers: the scalar columns (inn, ogrn, lei, registration_number, imo) keep the first value as
+  published (the indexed key every loader shares and resolution compares); `identifiers` keeps every
+  value as 'property:value' (two INNs are both kept, and a query can find either).
+- Sanctions: `topics` are kept as published. Only the topic `sanction` means designated
+  (`sanction.linked`, `sanction.control`, `sanction.counter` do not). An entity with that topic and
+  no Sanction entity in the same file gets a Sanction node of its own (id `ftm-topic:<source>:<entity
+  id>`, program from its `program` / `programId`, reason "FtM topic sanction") at the end of the file,
+  so a file that lists the Sanction entity on a later line gives one designation, not two. A Sanction
+  entity's several values are kept: program, authority and programId joined with '; ' (display
+  text); `listed` is the earliest of all listingDate and startDate values; `end_date` the latest
+  endDate (a designation ends when its last stated end passes).
+- Ownership shares are percent, as FtM's "Percentage held" says ('0.3' is 0.3 %, not 30 %): '30',
+  '30%', '33,3' -> share; '25-50', '25 - 50%', '25 to 50', 'between 25 and 50' -> share_min/share_max;
+  '<25', 'up to 25' -> 0..25; '>75', 'more than 75' -> 75..100; several values that differ -> their
+  range; none -> unknown (no share). Without a percentage, a UK PSC nature of control in `role`
+  ('Ownership of shares 25 to 50 percent') gives the range. A percentage that is none of these loads
+  the link with an unknown share and a note. sharesCount / sharesValue / sharesCurrency are kept as
+  published (they cannot become a share without the company's total).
 """
 
 from __future__ import annotations
@@ -28,7 +59,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,18 +68,21 @@ from followthemoney import model
 from followthemoney.exc import InvalidData
 from followthemoney.proxy import EntityProxy
 
-from graph.schema import rel_type
+from graph.schema import node_type, rel_type
+from graph.store.base import GraphStore
 
-from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError
+from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError, chunked
 from .csvfile import check_readable
-from .names import normalise_country, normalise_name
+from .names import normalise_country, normalise_name, search_keys
 from .records import country_row
 
 CHUNK_LINES = 5000
+LOOKUP_BATCH = 10_000  # ids per endpoint lookup query
 
 COMPANY_SCHEMATA = frozenset({"Company", "Organization", "LegalEntity", "PublicBody"})
 NODE_LABELS = {**{s: "Company" for s in COMPANY_SCHEMATA}, "Person": "Person", "Address": "Address"}
-# FtM schema -> (relationship type, start property, end property, what becomes `kind`/`role`)
+PARTY_LABELS = ("Company", "Person")
+# FtM schema -> (relationship type, start property, end property)
 LINKS = {
     "Ownership": ("OWNS", "owner", "asset"),
     "Directorship": ("DIRECTS", "director", "organization"),
@@ -56,7 +91,7 @@ LINKS = {
     "UnknownLink": ("ASSOCIATE", "subject", "object"),
     "Sanction": ("SANCTIONED", "entity", None),
 }
-# Date properties that reach the graph, per schema; each is checked before anything is kept.
+# Date properties that reach the graph, per schema; every value is checked before anything is kept.
 DATES = {
     "Company": ("incorporationDate", "dissolutionDate"),
     "Person": ("birthDate",),
@@ -67,6 +102,16 @@ DATES = {
     "UnknownLink": ("startDate", "endDate"),
     "Sanction": ("startDate", "endDate", "listingDate"),
 }
+# Name-type properties in FtM's caption order for legal entities; strong ones are compared by resolution.
+STRONG_NAMES = ("name", "alias", "previousName")
+WEAK_NAMES = ("weakAlias", "abbreviation")
+PERSON_NAME_PARTS = ("firstName", "secondName", "middleName", "fatherName", "lastName")
+# Identifier properties kept in full in `identifiers` (the scalar columns keep the first value).
+IDENTIFIERS = ("registrationNumber", "innCode", "ogrnCode", "leiCode", "imoNumber", "taxNumber", "vatCode",
+               "okpoCode", "swiftBic", "uniqueEntityId", "npiCode", "bikCode", "dunsCode", "idNumber")
+DESIGNATED_TOPIC = "sanction"  # OpenSanctions: listed; sanction.linked / .control / .counter are not
+TOPIC_REASON = "FtM topic sanction"
+MISSING_ADDRESS = "address not found"
 
 _PARTIAL_DATE = re.compile(
     r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?"  # year, month, day
@@ -95,12 +140,20 @@ def parse_partial_date(text: str) -> str:
     return "-".join(p for p in (year, month, day) if p)
 
 
+def allowed_labels(schema_name: str, prop: str) -> tuple[str, ...]:
+    """The node labels an FtM entity property may point at, from the property's range: a Company for
+    an Asset or Organization, a Person for a Person, either for a LegalEntity or a Thing."""
+    target = model.get(schema_name).properties[prop].range
+    return tuple(label for label in PARTY_LABELS
+                 if any(model.get(s).is_a(target) for s, mapped in NODE_LABELS.items() if mapped == label))
+
+
 def read_ftm(path: str | Path, *, source: str, mapping: Path | None = None) -> Iterator[Chunk]:
     p = check_readable(path)
     if mapping is not None:
         raise SourceError(p, "FollowTheMoney files carry their own schema: --mapping does not apply")
     _check_shape(p)
-    return _read(p)
+    return _read(p, source)
 
 
 def _check_shape(path: Path) -> None:
@@ -119,16 +172,50 @@ def _check_shape(path: Path) -> None:
             return
 
 
+@dataclass
+class _Link:
+    """A relationship row before its endpoint labels are known. start_ok / end_ok: the labels the FtM
+    range allows; end_label: an end the loader creates itself (Country, Sanction)."""
+
+    rel: str
+    row: dict[str, Any]
+    start_ok: tuple[str, ...]
+    end_ok: tuple[str, ...]
+    end_label: str | None = None
+    schema: str = ""
+
+    def what(self) -> str:
+        return f"{self.row['start']} -> {self.row['end']}"
+
+
+@dataclass
+class _TopicListing:
+    line_no: int
+    record_id: str
+    program: list[str]
+    program_id: list[str]
+    source_url: str | None
+
+
 class _State:
-    """What outlives a chunk: id -> label, and relationships waiting for an endpoint."""
+    """What outlives a chunk: id -> label, links waiting for an endpoint, and what sanctions need."""
 
-    def __init__(self) -> None:
+    def __init__(self, source: str) -> None:
+        self.source = source
         self.labels: dict[str, str] = {}
-        self.waiting: list[tuple[str, str | None, dict[str, Any]]] = []
+        self.waiting: list[_Link] = []
+        self.sanction_entities: set[str] = set()  # ids some Sanction entity of this file designates
+        self.topic_listed: dict[str, _TopicListing] = {}  # ids with topic 'sanction'
+
+    def label_of(self, entity_id: str, end_label: str | None = None) -> str | None:
+        return end_label or self.labels.get(entity_id)
 
 
-def _read(path: Path) -> Iterator[Chunk]:
-    state = _State()
+Grouped = dict[tuple[str, str, str], list[dict[str, Any]]]
+
+
+def _read(path: Path, source: str) -> Iterator[Chunk]:
+    state = _State(source)
     name = path.name
     chunk, builder = Chunk(), _ChunkBuilder(state)
     with open(path, encoding="utf-8-sig", errors="strict", newline=None) as fh:
@@ -149,33 +236,124 @@ def _read(path: Path) -> Iterator[Chunk]:
             if chunk.read >= CHUNK_LINES:
                 yield builder.finish(chunk)
                 chunk, builder = Chunk(), _ChunkBuilder(state)
-    if chunk.read or chunk.rejects:
+    if chunk.read or chunk.rejects or chunk.notes:
         yield builder.finish(chunk)
-    # Relationships whose endpoints came later in the file (or never): labels are known now.
+    yield _end_of_file(state)
+
+
+def _end_of_file(state: _State) -> Chunk:
+    """Topic-only designations, the links whose endpoints came later in the file, and a step that
+    looks the rest up in the graph (endpoints from other files)."""
     final = Chunk()
-    grouped: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
-    for rel, end_label, row in state.waiting:
-        _place(rel, end_label, row, state, grouped, final.rejects)
-    state.waiting.clear()
-    final.relationships = [RelBatch(rel, start, end, rows) for (rel, start, end), rows in grouped.items()]
-    if final.relationships or final.rejects:
-        yield final
+    sanctions = _topic_sanctions(state)
+    if sanctions:
+        final.nodes.append(NodeBatch("Sanction", [row for row, _ in sanctions]))
+    grouped: Grouped = {}
+    for _, link in sanctions:
+        _place(link, state.labels[link.row["start"]], "Sanction", grouped, final.rejects)
+    unresolved: list[_Link] = []
+    for link in state.waiting:
+        start, end = state.label_of(link.row["start"]), state.label_of(link.row["end"], link.end_label)
+        if start and end:
+            _place(link, start, end, grouped, final.rejects)
+        else:
+            unresolved.append(link)
+    state.waiting = []
+    final.relationships = _batches(grouped)
+    if unresolved:
+        final.then = lambda store: [_from_graph(store, unresolved, state)]
+    return final
 
 
-def _place(rel: str, end_label: str | None, row: dict[str, Any], state: _State,
-           grouped: dict[tuple[str, str, str], list[dict[str, Any]]], rejects: list[Reject]) -> None:
-    """Pick endpoint labels (an id never defined in the file is taken for a Company) and check that
-    the schema allows the pair; an impossible pair is a Reject rather than a failed load."""
-    start = state.labels.get(row["start"], "Company")
-    end = end_label or state.labels.get(row["end"], "Company")
-    if rel == "ASSOCIATE" and start == "Company" and end == "Person":
+def _topic_sanctions(state: _State) -> list[tuple[dict[str, Any], _Link]]:
+    out = []
+    for entity_id, listing in state.topic_listed.items():
+        if entity_id in state.sanction_entities:
+            continue  # the file's own Sanction entity is the designation: no second seed
+        key = f"ftm-topic:{state.source}:{entity_id}"
+        program, program_id = _joined(listing.program), _joined(listing.program_id)
+        node = {"key": key, "record_id": listing.record_id, "props": {
+            "program": program or program_id, "program_id": program_id, "authority": None, "listed": None,
+            "end_date": None, "reason": TOPIC_REASON, "source_url": listing.source_url}}
+        link = _Link("SANCTIONED", {"start": entity_id, "end": key, "row": listing.line_no,
+                                    "record_id": listing.record_id,
+                                    "props": {"program": program or program_id, "authority": None,
+                                              "listed": None}},
+                     PARTY_LABELS, ("Sanction",), "Sanction", "Thing")
+        out.append((node, link))
+    state.topic_listed.clear()
+    return out
+
+
+_LOOKUP: dict[str, str] = {
+    label: f"UNWIND $ids AS id\nMATCH (n:{label} {{{node_type(label).key}: id}})\nRETURN id"
+    for label in (*PARTY_LABELS, "Address")
+}
+
+
+def _from_graph(store: GraphStore, links: list[_Link], state: _State) -> Chunk:
+    """Endpoints no line of the file defined, looked up by key under each label their range allows."""
+    wanted: dict[str, set[str]] = {}
+    for link in links:
+        for key, labels in ((link.row["start"], link.start_ok), (link.row["end"], link.end_ok)):
+            if key not in state.labels and not (link.end_label and key == link.row["end"]):
+                for label in labels:
+                    wanted.setdefault(label, set()).add(key)
+    found: dict[str, set[str]] = {}
+    for label, ids in wanted.items():
+        hits = found.setdefault(label, set())
+        for batch in chunked(sorted(ids), LOOKUP_BATCH):
+            hits.update(r["id"] for r in store.run(_LOOKUP[label], {"ids": batch}))
+    chunk, grouped = Chunk(), {}
+    for link in links:
+        labels = []
+        for key, allowed, own in ((link.row["start"], link.start_ok, None),
+                                  (link.row["end"], link.end_ok, link.end_label)):
+            known = state.label_of(key, own)
+            labels.append([known] if known else [label for label in allowed if key in found.get(label, ())])
+        problem = _endpoint_problem(link, labels)
+        if problem is None:
+            _place(link, labels[0][0], labels[1][0], grouped, chunk.rejects)
+        elif link.rel == "REGISTERED_AT":
+            chunk.notes.append(Reject(link.row["row"], "addressEntity", link.row["end"],
+                                      f"{MISSING_ADDRESS}: {problem}; the entity is loaded without it",
+                                      {"id": link.row["start"]}))
+        else:
+            chunk.rejects.append(Reject(link.row["row"], link.rel, link.what(), problem,
+                                        {"id": link.row.get("rel_key"), "schema": link.schema}))
+    chunk.relationships = _batches(grouped)
+    return chunk
+
+
+def _endpoint_problem(link: _Link, labels: list[list[str]]) -> str | None:
+    for (key, allowed), found in zip(((link.row["start"], link.start_ok), (link.row["end"], link.end_ok)),
+                                     labels, strict=True):
+        kinds = " or ".join(allowed)
+        if not found:
+            return f"{link.schema} endpoint {key!r} is neither in this file nor in the graph (as {kinds})"
+        if len(found) > 1:
+            return f"{link.schema} endpoint {key!r} is ambiguous: the graph has it as {' and '.join(found)}"
+    return None
+
+
+def _place(link: _Link, start: str, end: str, grouped: Grouped, rejects: list[Reject]) -> None:
+    """Check that the schema allows the pair; an impossible pair is a Reject rather than a failed load."""
+    row = link.row
+    if link.rel == "ASSOCIATE" and start == "Company" and end == "Person":
         row = {**row, "start": row["end"], "end": row["start"]}
         start, end = end, start
-    if (start, end) not in rel_type(rel).endpoints:
-        rejects.append(Reject(row["row"], rel, f"{row['start']} -> {row['end']}",
-                              f"{rel} cannot link a {start} to a {end}"))
+    if (start, end) not in rel_type(link.rel).endpoints:
+        rejects.append(Reject(row["row"], link.rel, f"{row['start']} -> {row['end']}",
+                              f"{link.rel} cannot link a {start} to a {end}"))
         return
-    grouped.setdefault((rel, start, end), []).append(row)
+    grouped.setdefault((link.rel, start, end), []).append(row)
+
+
+def _batches(grouped: Grouped) -> list[RelBatch]:
+    return [RelBatch(rel, start, end, rows) for (rel, start, end), rows in grouped.items()]
+
+
+_LIST_PROPS = ("aliases", "previous_names", "weak_aliases", "search_keys", "topics", "identifiers")
 
 
 class _ChunkBuilder:
@@ -183,35 +361,50 @@ class _ChunkBuilder:
         self.state = state
         self.nodes: dict[str, dict[str, dict[str, Any]]] = {"Country": {}, "Company": {}, "Person": {},
                                                             "Address": {}, "Sanction": {}}
-        self.links: list[tuple[str, str | None, dict[str, Any]]] = []
+        self.links: list[_Link] = []
 
     def node(self, label: str, row: dict[str, Any]) -> None:
-        # Fragments of one id in a chunk merge as they would in the store: later non-empty values win.
+        # Fragments of one id in a chunk merge as they would in the store: later non-empty values win;
+        # name and identifier lists are united (each fragment may bring its own aliases).
         held = self.nodes[label].get(row["key"])
         if held is None:
             self.nodes[label][row["key"]] = row
-        else:
-            held["props"].update({k: v for k, v in row["props"].items() if v not in (None, "", [])})
+            return
+        props = held["props"]
+        for k, v in row["props"].items():
+            if k in _LIST_PROPS and props.get(k) and v:
+                props[k] = list(dict.fromkeys([*props[k], *v]))
+            elif v not in (None, "", []):
+                props[k] = v
 
-    def rel(self, rel: str, row: dict[str, Any], end_label: str | None = None) -> None:
-        """end_label is given for ends this chunk creates itself (Country, Sanction)."""
-        known = row["start"] in self.state.labels and (end_label or row["end"] in self.state.labels)
-        (self.links if known else self.state.waiting).append((rel, end_label, row))
+    def rel(self, link: _Link) -> None:
+        known = link.row["start"] in self.state.labels and (link.end_label or link.row["end"] in self.state.labels)
+        (self.links if known else self.state.waiting).append(link)
 
     def finish(self, chunk: Chunk) -> Chunk:
         for label in ("Country", "Address", "Company", "Person", "Sanction"):
             if self.nodes[label]:
                 chunk.nodes.append(NodeBatch(label, list(self.nodes[label].values())))
-        grouped: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
-        for rel, end_label, row in self.links:
-            _place(rel, end_label, row, self.state, grouped, chunk.rejects)
-        chunk.relationships = [RelBatch(rel, start, end, rows) for (rel, start, end), rows in grouped.items()]
+        grouped: Grouped = {}
+        for link in self.links:
+            start = self.state.labels[link.row["start"]]
+            end = self.state.label_of(link.row["end"], link.end_label)
+            _place(link, start, end, grouped, chunk.rejects)  # type: ignore[arg-type]
+        chunk.relationships = _batches(grouped)
         return chunk
 
 
+Rejecter = Callable[[str, Any, str], None]
+
+
 def _one_line(text: str, line_no: int, name: str, state: _State, chunk: Chunk, builder: _ChunkBuilder) -> None:
-    def reject(field: str, value: Any, reason: str, record: dict[str, Any] | None = None) -> None:
-        chunk.rejects.append(Reject(line_no, field, value, reason, record or {}))
+    summary: dict[str, Any] = {}
+
+    def reject(field: str, value: Any, reason: str) -> None:
+        chunk.rejects.append(Reject(line_no, field, value, reason, summary))
+
+    def note(field: str, value: Any, reason: str) -> None:
+        chunk.notes.append(Reject(line_no, field, value, reason, summary))
 
     try:
         data = json.loads(text)
@@ -221,64 +414,74 @@ def _one_line(text: str, line_no: int, name: str, state: _State, chunk: Chunk, b
     if not isinstance(data, dict):
         reject("line", text[:80], "not a JSON object")
         return
-    summary = {"id": data.get("id"), "schema": data.get("schema")}
+    summary.update({"id": data.get("id"), "schema": data.get("schema")})
     schema_name = data.get("schema")
     if not isinstance(schema_name, str) or model.get(schema_name) is None:
-        reject("schema", schema_name, "not a FollowTheMoney schema", summary)
+        reject("schema", schema_name, "not a FollowTheMoney schema")
         return
     entity_id = data.get("id")
     if not isinstance(entity_id, str) or not entity_id.strip():
-        reject("id", entity_id, "entity has no id", summary)
+        reject("id", entity_id, "entity has no id")
         return
     props = data.get("properties")
     if props is not None and not isinstance(props, dict):
-        reject("properties", str(props)[:80], "properties must be an object of lists", summary)
+        reject("properties", str(props)[:80], "properties must be an object of lists")
         return
     schema = model.get(schema_name)
     mapped = NODE_LABELS.get(schema.name) or (schema.name if schema.name in LINKS else None)
     if mapped is None:
-        reject("schema", schema.name, f"FtM schema {schema.name} is not modelled in the Conveyor graph", summary)
+        reject("schema", schema.name, f"FtM schema {schema.name} is not modelled in the Conveyor graph")
         return
     # Dates are checked on the raw values: FtM's own cleaning would drop a bad one silently.
-    dates: dict[str, str | None] = {}
+    dates: dict[str, list[str]] = {}
     for prop in DATES.get("Company" if schema.name in COMPANY_SCHEMATA else schema.name, ()):
-        values = _as_list((props or {}).get(prop))
-        try:
-            dates[prop] = parse_partial_date(values[0]) if values else None
-        except DateProblem as exc:
-            reject(prop, values[0], str(exc), summary)
-            return
+        dates[prop] = []
+        for value in _as_list((props or {}).get(prop)):
+            try:
+                dates[prop].append(parse_partial_date(value))
+            except DateProblem as exc:
+                reject(prop, value, str(exc))
+                return
     try:
         proxy = model.get_proxy({"id": entity_id, "schema": schema.name, "properties": props or {}}, cleaned=False)
     except (InvalidData, TypeError, ValueError) as exc:
-        reject("properties", str(props)[:80], f"FtM could not read the entity: {exc}", summary)
+        reject("properties", str(props)[:80], f"FtM could not read the entity: {exc}")
         return
     record_id = f"{name}:{line_no}"
     if schema.name in LINKS:
-        _link(proxy, dates, line_no, record_id, state, builder, reject, summary)
+        _link(proxy, dates, line_no, record_id, state, builder, reject, note)
         return
     label = NODE_LABELS[schema.name]
     previous = state.labels.get(entity_id)
     if previous is not None and previous != label:
-        reject("id", entity_id, f"id already used for a {previous} earlier in the file", summary)
+        reject("id", entity_id, f"id already used for a {previous} earlier in the file")
         return
     if label == "Address":
         row = _address(proxy, record_id)
     else:
         row = _party(proxy, label, dates, record_id, props or {})
     if row is None:
-        reject("name", None, f"{schema.name} has no name", summary)
+        reject("name", None, f"{schema.name} has no name")
         return
     state.labels[entity_id] = label
     builder.node(label, row)
     for code in _countries(proxy):
         builder.node("Country", country_row(code))
-        builder.rel("IN", {"start": entity_id, "end": code, "props": {}, "row": line_no,
-                           "record_id": record_id}, "Country")
-    if label != "Address":
-        for address_id in proxy.get("addressEntity"):
-            builder.rel("REGISTERED_AT", {"start": entity_id, "end": address_id, "props": {},
-                                          "row": line_no, "record_id": record_id})
+        builder.rel(_Link("IN", {"start": entity_id, "end": code, "props": {}, "row": line_no,
+                                 "record_id": record_id}, (label,), ("Country",), "Country", schema.name))
+    if label == "Address":
+        return
+    for address_id in proxy.get("addressEntity"):
+        builder.rel(_Link("REGISTERED_AT", {"start": entity_id, "end": address_id, "props": {}, "row": line_no,
+                                            "record_id": record_id}, (label,), ("Address",), None, schema.name))
+    if DESIGNATED_TOPIC in proxy.get("topics"):
+        held = state.topic_listed.get(entity_id)
+        listing = _TopicListing(line_no, record_id, proxy.get("program"), proxy.get("programId"),
+                                _first(proxy, "sourceUrl"))
+        if held is not None:  # fragments: keep the first line, unite the programs
+            listing = _TopicListing(held.line_no, held.record_id, [*held.program, *listing.program],
+                                    [*held.program_id, *listing.program_id], held.source_url or listing.source_url)
+        state.topic_listed[entity_id] = listing
 
 
 def _as_list(value: Any) -> list[str]:
@@ -289,13 +492,22 @@ def _as_list(value: Any) -> list[str]:
     return [str(value)]
 
 
-def _first(proxy: EntityProxy, *props: str) -> str | None:
+def _values(proxy: EntityProxy, *props: str) -> list[str]:
+    out: list[str] = []
     for prop in props:
         if prop in proxy.schema.properties:
-            values = proxy.get(prop)
-            if values:
-                return values[0]
-    return None
+            out.extend(v for v in proxy.get(prop) if v.strip() and v not in out)
+    return out
+
+
+def _first(proxy: EntityProxy, *props: str) -> str | None:
+    values = _values(proxy, *props)
+    return values[0] if values else None
+
+
+def _joined(values: Iterable[str]) -> str | None:
+    unique = list(dict.fromkeys(v.strip() for v in values if v and v.strip()))
+    return "; ".join(unique) if unique else None
 
 
 def _countries(proxy: EntityProxy) -> list[str]:
@@ -311,37 +523,62 @@ def _countries(proxy: EntityProxy) -> list[str]:
     return seen
 
 
+def _raw_all(raw: dict[str, Any], prop: str) -> list[str]:
+    return list(dict.fromkeys(v.strip() for v in _as_list(raw.get(prop)) if v.strip()))
+
+
 def _raw(raw: dict[str, Any], prop: str) -> str | None:
-    values = _as_list(raw.get(prop))
-    return values[0].strip() if values else None
+    values = _raw_all(raw, prop)
+    return values[0] if values else None
 
 
-def _party(proxy: EntityProxy, label: str, dates: dict[str, str | None], record_id: str,
+def display_name(proxy: EntityProxy) -> str | None:
+    """FtM's caption over the name-type properties; a Person without any is named from its parts."""
+    if _values(proxy, *STRONG_NAMES, *WEAK_NAMES):
+        return proxy.caption
+    if proxy.schema.is_a("Person"):
+        return " ".join(_values(proxy, *PERSON_NAME_PARTS)) or None
+    return None
+
+
+def _party(proxy: EntityProxy, label: str, dates: dict[str, list[str]], record_id: str,
            raw: dict[str, Any]) -> dict[str, Any] | None:
-    names = proxy.get("name")
-    if not names:
+    name = display_name(proxy)
+    if not name:
         return None
-    name = names[0]
-    aliases = [n for n in (*names[1:], *proxy.get("alias"), *proxy.get("previousName")) if n != name]
+    aliases = [n for n in _values(proxy, *STRONG_NAMES) if n != name]
+    previous = _values(proxy, "previousName")
+    weak = [n for n in _values(proxy, *WEAK_NAMES) if n != name and n not in aliases]
     countries = _countries(proxy)
-    props: dict[str, Any] = {"name": name, "name_norm": normalise_name(name), "aliases": aliases or None,
-                             "country": countries[0] if countries else None}
+    props: dict[str, Any] = {
+        "name": name, "name_norm": normalise_name(name), "aliases": aliases or None,
+        "previous_names": previous or None, "weak_aliases": weak or None,
+        "search_keys": search_keys([name, *aliases, *weak]) or None,
+        "topics": _values(proxy, "topics") or None, "country": countries[0] if countries else None,
+    }
     if label == "Company":
+        identifiers = [f"{prop}:{v}" for prop in IDENTIFIERS for v in _raw_all(raw, prop)]
         props.update({
             "jurisdiction": _first(proxy, "jurisdiction"),
             # Identifiers as published: FtM drops INN/OGRN/LEI values whose checksum fails, silently.
             "registration_number": _raw(raw, "registrationNumber"), "lei": _raw(raw, "leiCode"),
             "inn": _raw(raw, "innCode"), "ogrn": _raw(raw, "ogrnCode"), "imo": _raw(raw, "imoNumber"),
+            "identifiers": identifiers or None,
             "legal_form": _first(proxy, "legalForm"),
-            "incorporation_date": dates.get("incorporationDate"),
-            "dissolution_date": dates.get("dissolutionDate"),
+            "incorporation_date": _earliest(dates.get("incorporationDate")),
+            "dissolution_date": _earliest(dates.get("dissolutionDate")),
             "status": _first(proxy, "status"), "address": _first(proxy, "address"),
             "schema": proxy.schema.name,
         })
     else:
-        props.update({"birth_date": dates.get("birthDate"), "nationality": _first(proxy, "nationality"),
+        births = dates.get("birthDate") or []
+        props.update({"birth_date": births[0] if births else None, "nationality": _first(proxy, "nationality"),
                       "position": _first(proxy, "position")})
     return {"key": proxy.id, "record_id": record_id, "props": props}
+
+
+def _earliest(values: list[str] | None) -> str | None:
+    return min(values) if values else None
 
 
 def _address(proxy: EntityProxy, record_id: str) -> dict[str, Any] | None:
@@ -354,59 +591,108 @@ def _address(proxy: EntityProxy, record_id: str) -> dict[str, Any] | None:
             "props": {"full": full, "country": countries[0] if countries else None}}
 
 
-def _link(proxy: EntityProxy, dates: dict[str, str | None], line_no: int, record_id: str, state: _State,
-          builder: _ChunkBuilder, reject: Any, summary: dict[str, Any]) -> None:
-    rel, start_prop, end_prop = LINKS[proxy.schema.name]
+def _link(proxy: EntityProxy, dates: dict[str, list[str]], line_no: int, record_id: str, state: _State,
+          builder: _ChunkBuilder, reject: Rejecter, note: Rejecter) -> None:
+    schema = proxy.schema.name
+    rel, start_prop, end_prop = LINKS[schema]
     start = _first(proxy, start_prop)
     if not start:
-        reject(start_prop, None, f"{proxy.schema.name} without {start_prop}", summary)
+        reject(start_prop, None, f"{schema} without {start_prop}")
         return
+    start_ok = allowed_labels(schema, start_prop)
     if rel == "SANCTIONED":
-        program = _first(proxy, "program")
-        authority = _first(proxy, "authority")
-        listed = dates.get("startDate") or dates.get("listingDate")
+        program, authority = _joined(proxy.get("program")), _joined(proxy.get("authority"))
+        program_id = _joined(proxy.get("programId"))
+        listed = _earliest([*dates["listingDate"], *dates["startDate"]])
+        ends = dates["endDate"]
         builder.node("Sanction", {"key": proxy.id, "record_id": record_id, "props": {
-            "program": program, "authority": authority, "listed": listed, "end_date": dates.get("endDate"),
-            "reason": _first(proxy, "reason"), "source_url": _first(proxy, "sourceUrl")}})
-        builder.rel(rel, {"start": start, "end": proxy.id, "row": line_no, "record_id": record_id,
-                          "props": {"program": program, "authority": authority, "listed": listed}}, "Sanction")
+            "program": program or program_id, "program_id": program_id, "authority": authority,
+            "listed": listed, "end_date": max(ends) if ends else None, "reason": _joined(proxy.get("reason")),
+            "source_url": _first(proxy, "sourceUrl")}})
+        state.sanction_entities.update(_values(proxy, start_prop))
+        # One designation of several entities (FtM allows it): one edge each.
+        for entity in _values(proxy, start_prop):
+            builder.rel(_Link(rel, {"start": entity, "end": proxy.id, "row": line_no, "record_id": record_id,
+                                    "props": {"program": program or program_id, "authority": authority,
+                                              "listed": listed}},
+                              start_ok, ("Sanction",), "Sanction", schema))
         return
     end = _first(proxy, end_prop) if end_prop else None
-    if not end:
-        reject(end_prop, None, f"{proxy.schema.name} without {end_prop}", summary)
+    if not end or not end_prop:
+        reject(end_prop or "", None, f"{schema} without {end_prop}")
         return
-    start_date, end_date = dates.get("startDate"), dates.get("endDate")
+    start_date, end_date = _earliest(dates.get("startDate")), _latest(dates.get("endDate"))
     if rel == "OWNS":
+        given = _values(proxy, "percentage")
         try:
-            share = _share(_first(proxy, "percentage"))
+            share = shares(given) or _psc_range(_values(proxy, "role"))
         except ValueError as exc:
-            reject("percentage", _first(proxy, "percentage"), str(exc), summary)
-            return
+            note("percentage", "; ".join(given), f"{exc}; loaded with the share unknown")
+            share = {}
         props = {**share, "start": start_date, "end": end_date, "kind": _first(proxy, "ownershipType", "role"),
-                 "status": "closed" if end_date else "open"}
+                 "status": "closed" if end_date else "open",
+                 "shares_count": _joined(proxy.get("sharesCount")), "shares_value": _joined(proxy.get("sharesValue")),
+                 "shares_currency": _joined(proxy.get("sharesCurrency"))}
     elif rel == "DIRECTS":
         props = {"role": _first(proxy, "role"), "start": start_date, "end": end_date}
     else:
-        props = {"kind": proxy.schema.name, "start": start_date, "end": end_date}
-    builder.rel(rel, {"start": start, "end": end, "rel_key": proxy.id, "row": line_no, "record_id": record_id,
-                      "props": props})
+        props = {"kind": schema, "start": start_date, "end": end_date}
+    builder.rel(_Link(rel, {"start": start, "end": end, "rel_key": proxy.id, "row": line_no, "record_id": record_id,
+                            "props": props}, start_ok, allowed_labels(schema, end_prop), None, schema))
 
 
-_RANGE = re.compile(r"^(\d+(?:\.\d+)?)\s*[-\u2013]\s*(\d+(?:\.\d+)?)$")
+def _latest(values: list[str] | None) -> str | None:
+    return max(values) if values else None
 
 
-def _share(text: str | None) -> dict[str, float | None]:
-    """FtM's percentage is free text: '25', '25%', '0,5' -> share; '25-50%' -> share_min/share_max."""
-    if not text:
-        return {}
-    clean = text.replace("%", "").replace(",", ".").strip()
-    ranged = _RANGE.match(clean)
-    try:
-        values = [float(v) for v in ranged.groups()] if ranged else [float(clean)]
-    except ValueError:
-        raise ValueError(f"percentage {text!r} is not a number or a range") from None
-    if not all(0 <= v <= 100 for v in values):
+_NUM = r"(\d+(?:[.,]\d+)?)"
+_RANGE = re.compile(rf"^(?:between\s+|from\s+)?{_NUM}\s*(?:-|\u2013|\u2014|to|and|до)\s*{_NUM}$")
+_BELOW = re.compile(rf"^(?:<=?|≤|less than|under|below|up to|not more than|до|менее)\s*{_NUM}$")
+_ABOVE = re.compile(rf"^(?:>=?|≥|more than|over|above|at least|not less than|свыше|более)\s*{_NUM}$")
+_PLAIN = re.compile(rf"^{_NUM}$")
+_UNITS = re.compile(r"%|\bper\s?cent\b|\bpercent\b|процент\w*")
+# UK PSC natures of control as OpenSanctions writes them into Ownership.role
+_PSC = re.compile(r"shares\s+(\d+)\s+to\s+(\d+)\s+percent", re.IGNORECASE)
+
+
+def _number(text: str) -> float:
+    value = float(text.replace(",", "."))
+    if not 0 <= value <= 100:
         raise ValueError(f"percentage {text!r} is outside 0-100")
-    if ranged:
-        return {"share_min": values[0], "share_max": values[1]}
-    return {"share": values[0]}
+    return value
+
+
+def share_range(text: str) -> tuple[float, float]:
+    """One published percentage -> (low, high) in percent; equal ends for a stated figure."""
+    clean = " ".join(_UNITS.sub(" ", text.casefold()).split())
+    for pattern, ends in ((_PLAIN, None), (_RANGE, None), (_BELOW, (0.0, None)), (_ABOVE, (None, 100.0))):
+        found = pattern.match(clean)
+        if not found:
+            continue
+        values = [_number(v) for v in found.groups()]
+        if ends is None:
+            low, high = values[0], values[-1]
+        else:
+            low, high = (ends[0], values[0]) if ends[0] is not None else (values[0], ends[1])
+        if low > high:
+            raise ValueError(f"percentage {text!r} is a range from high to low")
+        return low, high  # type: ignore[return-value]
+    raise ValueError(f"percentage {text!r} is not a number or a range")
+
+
+def shares(values: Iterable[str]) -> dict[str, float]:
+    """FtM's percentage values -> share (one figure) or share_min/share_max (a range, or figures that
+    differ); {} when none is given. Raises ValueError for a value that is not a percentage."""
+    ranges = [share_range(v) for v in values if v and v.strip()]
+    if not ranges:
+        return {}
+    low, high = min(r[0] for r in ranges), max(r[1] for r in ranges)
+    return {"share": low} if low == high else {"share_min": low, "share_max": high}
+
+
+def _psc_range(roles: list[str]) -> dict[str, float]:
+    for role in roles:
+        found = _PSC.search(role)
+        if found:
+            return {"share_min": float(found.group(1)), "share_max": float(found.group(2))}
+    return {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 
 import fingerprints
 import pycountry
@@ -45,3 +46,19 @@ def company_key(name: str, country: str | None) -> str:
     """A stable key for a company known only by name and country (no registry identifier)."""
     slug = normalise_name(name).replace(" ", "-")
     return f"co:{(country or 'xx').lower()}:{slug}"
+
+
+def search_key(text: str | None) -> str:
+    """The transliteration-blind form company-search compares (legal form, case, punctuation, word
+    order and script ignored): 'ООО «Лесная Мебель»' and 'Lesnaya Mebel LLC' both give 'lesna mebel'.
+    The fold is resolution's (loaders/resolution/normal.py), so search and merging agree."""
+    if not text or not text.strip():
+        return ""
+    from .resolution.normal import comparable  # here, not at the top: normal.py builds on this module
+
+    return comparable(text)
+
+
+def search_keys(names: Iterable[str | None]) -> list[str]:
+    """search_key of every name, each once, in the order given ('' dropped)."""
+    return list(dict.fromkeys(k for k in (search_key(n) for n in names) if k))
