@@ -4,22 +4,34 @@ product and period, in the same shape as Comtrade flows (flow 1 -> 'M', 2 -> 'X'
 Comext country codes are the EU's geonomenclature: mostly ISO alpha-2, with EU quirks normalised here
 ('EL' is Greece, 'UK' and 'XI' (Northern Ireland, since 2021) are the United Kingdom). Codes for
 confidential or unspecified partners are rejected with that reason rather than guessed.
+
+Columns: the bulk "full" files (full_v2: REPORTER, PARTNER, PRODUCT_NC, FLOW, STAT_PROCEDURE, PERIOD,
+VALUE_EUR, QUANTITY_KG; before 2024: DECLARANT/DECLARANT_ISO, PARTNER/PARTNER_ISO, STAT_REGIME,
+VALUE_IN_EUROS, QUANTITY_IN_KG) and Easy Comext exports. The old files carry numeric geonomenclature
+codes in DECLARANT and PARTNER beside the ISO ones: the ISO column is read when both are there. A
+full file splits a flow by statistical procedure (normal, inward/outward processing): the procedure is
+part of a row's identity, so those rows are separate flows, not duplicates. Product codes are CN
+codes as text (see loaders.hs: COMEXT_CODES); a value of 0 is published and kept.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from .base import Chunk
-from .comtrade import Problem, amount, country, flow_chunk, hs, period, renamed_frames
+from .comtrade import Problem, amount, country, flow_chunk, hs, period, renamed_frames, source_columns
+from .hs import COMEXT_CODES, CodeRule, code_rule
 
-FIELDS = ("REPORTER", "PARTNER", "PRODUCT_NC", "FLOW", "PERIOD", "VALUE_EUR", "QUANTITY_KG")
+FIELDS = ("REPORTER", "PARTNER", "PRODUCT_NC", "FLOW", "STAT_PROCEDURE", "PERIOD", "VALUE_EUR", "QUANTITY_KG")
 REQUIRED = ("REPORTER", "PARTNER", "PRODUCT_NC", "FLOW", "PERIOD", "VALUE_EUR")
-# Names used by the bulk files and the Easy Comext export for the same columns.
-ALIASES = {"DECLARANT": "REPORTER", "DECLARANT_ISO": "REPORTER", "PARTNER_ISO": "PARTNER",
-           "VALUE_IN_EUROS": "VALUE_EUR", "QUANTITY_IN_KG": "QUANTITY_KG"}
+# Other names the bulk files and the Easy Comext export use for a field, in order of preference (the
+# canonical name itself comes after them): an ISO column before a numeric one of the same file.
+ALIASES = {"REPORTER": ("DECLARANT_ISO", "REPORTER", "DECLARANT"), "PARTNER": ("PARTNER_ISO",),
+           "STAT_PROCEDURE": ("STAT_REGIME",), "VALUE_EUR": ("VALUE_IN_EUROS",),
+           "QUANTITY_KG": ("QUANTITY_IN_KG",)}
 _EU_CODES = {"EL": "GR", "UK": "GB", "XI": "GB"}
 _FLOWS = {"1": "M", "2": "X"}
 
@@ -39,13 +51,13 @@ def _period(text: str) -> str:
     return period(text, "PERIOD")
 
 
-def _clean(rec: dict[str, str]) -> tuple[dict[str, Any], tuple]:
+def _clean(rule: CodeRule, rec: dict[str, str]) -> tuple[dict[str, Any], tuple]:
     flow = _FLOWS.get(rec.get("FLOW", ""))
     if flow is None:
         raise Problem(f"FLOW {rec.get('FLOW')!r} is not 1 (import) or 2 (export)", "FLOW", rec.get("FLOW"))
     reporter = _country(rec.get("REPORTER", ""), "REPORTER", "reporter")
     partner = _country(rec.get("PARTNER", ""), "PARTNER", "partner")
-    code = hs(rec.get("PRODUCT_NC", ""), "PRODUCT_NC")
+    code = hs(rec.get("PRODUCT_NC", ""), "PRODUCT_NC", rule)
     when = _period(rec.get("PERIOD", ""))
     props = {
         "reporter": reporter, "partner": partner, "partner2": None, "flow": flow, "hs_code": code,
@@ -54,12 +66,14 @@ def _clean(rec: dict[str, str]) -> tuple[dict[str, Any], tuple]:
     }
     # The published codes identify the row: 'XI' and 'GB' rows are both the UK but are separate flows.
     raw = (rec.get("REPORTER", "").upper(), rec.get("PARTNER", "").upper())
-    return props, (*raw, flow, code, when)
+    return props, (*raw, flow, code, when, *([rec["STAT_PROCEDURE"]] if rec.get("STAT_PROCEDURE") else []))
 
 
 def read_comext(path: str | Path, *, source: str, mapping: str | Path | None = None) -> Iterator[Chunk]:
     """The common reader signature (see loaders.formats)."""
     p = Path(path)
+    columns = source_columns(p, FIELDS, REQUIRED, mapping, "comext", ALIASES)
+    cleaner = partial(_clean, code_rule(COMEXT_CODES, columns.options, mapping))
     seen: dict[str, int] = {}
-    for frame in renamed_frames(p, FIELDS, REQUIRED, mapping, ALIASES):
-        yield flow_chunk(frame, _clean, "comext", p.name, seen)
+    for frame in renamed_frames(p, columns, FIELDS):
+        yield flow_chunk(frame, cleaner, "comext", p.name, seen)

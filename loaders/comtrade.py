@@ -11,18 +11,26 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError
 from .csvfile import check_readable, read_csv_chunks, read_header
-from .mapping import Mapping, load_mapping
+from .hs import CODE_OPTIONS, COMTRADE_CODES, CodeRule, code_rule
+from .mapping import load_mapping
 from .names import normalise_country
-from .parse import FieldProblem, parse_amount, parse_hs
+from .parse import FieldProblem, parse_amount
 from .records import product_stub
 
-FIELDS = ("reporterISO", "partnerISO", "partner2ISO", "flowCode", "cmdCode", "classificationCode", "period",
-          "qty", "qtyUnitAbbr", "netWgt", "primaryValue", "cifvalue", "fobvalue", "customsCode", "motCode")
+# The columns this loader reads (a mapping may map only these: a column it would not use is an error,
+# not silence). Comtrade's classificationCode and qtyUnitAbbr are not read: a flow keeps its code as
+# published and its quantity without a unit.
+FIELDS = ("reporterISO", "partnerISO", "partner2ISO", "flowCode", "cmdCode", "period",
+          "qty", "netWgt", "primaryValue", "cifvalue", "fobvalue", "customsCode", "motCode")
 REQUIRED = ("reporterISO", "partnerISO", "flowCode", "cmdCode", "period")
 # Import, export, re-import, re-export and the inward/outward processing flows Comtrade publishes.
 FLOWS = {"M", "X", "RM", "RX", "MIP", "MOP", "XIP", "XOP", "DX", "FM"}
@@ -70,16 +78,18 @@ def period(text: str, column: str) -> str:
     return f"{year:04d}-{month}"
 
 
-def hs(text: str, column: str) -> str:
+def hs(text: str, column: str, rule: CodeRule = COMTRADE_CODES) -> str:
     try:
-        return parse_hs(text)
+        return rule.clean(text)
     except FieldProblem as problem:
         raise Problem(str(problem), column, text) from None
 
 
 def amount(text: str, column: str, what: str, required: bool = False) -> float | None:
+    """A published 0 is a value (a flow reported as nil, or rounded below the unit), never an error;
+    `required`: an empty cell is."""
     try:
-        value = parse_amount(text, what, allow_zero=not required)
+        value = parse_amount(text, what)
     except FieldProblem as problem:
         raise Problem(str(problem), column, text) from None
     if required and value is None:
@@ -126,33 +136,49 @@ def flow_chunk(frame, cleaner: Cleaner, kind: str, file_name: str, seen: dict[st
     return chunk
 
 
-def renamed_frames(path: Path, fields: Sequence[str], required: Sequence[str], mapping_path: str | Path | None,
-                   aliases: dict[str, str] | None = None) -> Iterator:
-    """Frames whose columns carry the canonical names: through a YAML mapping if given, else the
-    published names (or a known alias). A missing required column is a SourceError before any row."""
+@dataclass
+class SourceColumns:
+    """How a file's columns become canonical fields: renames, defaults for empty or absent fields, and
+    the mapping's options (its source's code rule)."""
+    columns: dict[str, str]  # canonical field -> source column
+    defaults: dict[str, str] = field(default_factory=dict)
+    options: dict[str, object] = field(default_factory=dict)
+
+
+def source_columns(path: Path, fields: Sequence[str], required: Sequence[str], mapping_path: str | Path | None,
+                   fmt: str, aliases: dict[str, Sequence[str]] | None = None) -> SourceColumns:
+    """Through a YAML mapping if given, else the published names (or a known alias, the first of a
+    field's aliases the file has winning). A missing required column is a SourceError before any row."""
     check_readable(path)
     header = read_header(path)
     if mapping_path:
-        mapping: Mapping = load_mapping(mapping_path, fields, required)
+        mapping = load_mapping(mapping_path, fields, required, CODE_OPTIONS, fmt=fmt, takes_dates=False)
         mapping.check_against(path, header, f"mapping {mapping_path}")
-        rename = {col: f for f, col in mapping.columns.items()}
-    else:
-        rename = {}
-        for col in header:
-            canonical = (aliases or {}).get(col, col)
-            if canonical in fields and canonical not in rename.values():
-                rename[col] = canonical
-        missing = [f for f in required if f not in rename.values()]
-        if missing:
-            raise SourceError(path, f"missing required column(s) {missing} (or give --mapping MAP.yml); "
-                                    f"the file has {list(header)}", row=1, field=missing[0])
+        return SourceColumns(dict(mapping.columns), dict(mapping.defaults), dict(mapping.options))
+    chosen: dict[str, str] = {}
+    for canonical in fields:
+        col = next((c for c in (*(aliases or {}).get(canonical, ()), canonical) if c in header), None)
+        if col is not None:
+            chosen[canonical] = col
+    missing = [f for f in required if f not in chosen]
+    if missing:
+        raise SourceError(path, f"missing required column(s) {missing} (or give --mapping MAP.yml); "
+                                f"the file has {list(header)}", row=1, field=missing[0])
+    return SourceColumns(chosen)
+
+
+def renamed_frames(path: Path, columns: SourceColumns, fields: Sequence[str]) -> Iterator:
+    """Frames of the canonical fields (a source column may feed several), a mapping's defaults filled in
+    where a field is empty or has no column."""
     for frame in read_csv_chunks(path):
-        frame = frame.rename(columns=rename)
-        keep = [f for f in fields if f in frame.columns]
-        yield frame[[*keep, "_row"]]
+        out = pd.DataFrame({f: frame[columns.columns[f]] for f in fields if f in columns.columns}, index=frame.index)
+        for name, default in columns.defaults.items():
+            out[name] = out[name].mask(out[name].str.strip() == "", default) if name in out else default
+        out["_row"] = frame["_row"]
+        yield out
 
 
-def _clean(rec: dict[str, str]) -> tuple[dict[str, Any], tuple]:
+def _clean(rule: CodeRule, rec: dict[str, str]) -> tuple[dict[str, Any], tuple]:
     flow = rec.get("flowCode", "").upper()
     if flow not in FLOWS:
         raise Problem(f"flowCode {rec.get('flowCode')!r} is not one of {sorted(FLOWS)}", "flowCode",
@@ -161,7 +187,7 @@ def _clean(rec: dict[str, str]) -> tuple[dict[str, Any], tuple]:
     partner = country(rec.get("partnerISO", ""), "partnerISO", "partner")
     p2_text = rec.get("partner2ISO", "")
     partner2 = None if p2_text.upper() in _NO_PARTNER2 else country(p2_text, "partner2ISO", "second partner")
-    code = hs(rec.get("cmdCode", ""), "cmdCode")
+    code = hs(rec.get("cmdCode", ""), "cmdCode", rule)
     when = period(rec.get("period", ""), "period")
     # primaryValue is Comtrade's headline value (CIF for imports, FOB for exports); fall back to those.
     value_col = next((c for c in ("primaryValue", "cifvalue" if flow.endswith("M") else "fobvalue")
@@ -180,6 +206,8 @@ def _clean(rec: dict[str, str]) -> tuple[dict[str, Any], tuple]:
 def read_comtrade(path: str | Path, *, source: str, mapping: str | Path | None = None) -> Iterator[Chunk]:
     """The common reader signature (see loaders.formats)."""
     p = Path(path)
+    columns = source_columns(p, FIELDS, REQUIRED, mapping, "comtrade")
+    cleaner = partial(_clean, code_rule(COMTRADE_CODES, columns.options, mapping))
     seen: dict[str, int] = {}
-    for frame in renamed_frames(p, FIELDS, REQUIRED, mapping):
-        yield flow_chunk(frame, _clean, "comtrade", p.name, seen)
+    for frame in renamed_frames(p, columns, FIELDS):
+        yield flow_chunk(frame, cleaner, "comtrade", p.name, seen)

@@ -1,17 +1,34 @@
-"""The HS nomenclature (chapters, headings, subheadings) as Product nodes with their CHILD_OF tree.
+"""The HS nomenclature (chapters, headings, subheadings; CN8 and 10-digit lines too, each under the
+code two digits shorter) as Product nodes with their CHILD_OF tree,
+and the rules for commodity codes at the precision each source publishes them.
 
 The file's TOTAL row ("total of all commodities", the code UN Comtrade uses for all-goods flows) is
 kept as the root of the tree, so aggregate flows reported under TOTAL have a Product to point to.
+
+Commodity codes: the HS has 2, 4 and 6 digits; national nomenclatures extend the HS6 - the EU's CN
+(Comext, the EU sanctions annexes) 8 digits, TARIC, HMRC import codes and US HTS 10, Japan's
+statistical codes 9. A code is kept at the precision its source gives. Which lengths a source
+publishes, and whether it publishes codes as numbers (so a code of chapters 01-09 loses its leading
+zero: HMRC's OTS `CommodityId`, a file saved through a spreadsheet), is a `CodeRule` per format,
+overridable in a mapping (`code_digits:`, `codes_lose_leading_zero:`):
+- comext: CN codes as text, 2, 4, 6 or 8 digits (the bulk files carry HS aggregates too);
+- comtrade: HS codes as text, 2, 4 or 6 digits, and national tariff lines of 8, 9 or 10;
+- shipments: declarations carry HS or national codes: 2, 4, 6, 8, 9 or 10 digits.
+A code one digit short of a length its source publishes, of a length the source never publishes (5
+or 7 digits in these formats), is rejected as a lost leading zero, or given its zero back where the
+source is declared to publish codes as numbers. A 9-digit code where 9 digits are published is kept.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-from .base import Chunk, NodeBatch, Reject, RelBatch
+from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError
 from .csvfile import read_csv_chunks
+from .parse import FieldProblem
 
 COLUMNS = ("section", "hscode", "description", "parent", "level")
 _DIGITS = re.compile(r"^\d+$")
@@ -51,8 +68,8 @@ def _check(code: str, level: str, parent: str) -> tuple[str, str] | None:
         return None
     if not _DIGITS.match(code):
         return "hscode", "HS code must be digits only"
-    if level not in ("2", "4", "6"):
-        return "level", "level must be 2, 4 or 6"
+    if level not in ("2", "4", "6", "8", "10"):
+        return "level", "level must be 2, 4 or 6 (HS), 8 (CN8) or 10 (TARIC, HMRC, US HTS)"
     if len(code) != int(level):
         return "hscode", f"HS code has {len(code)} digits but level is {level}"
     if level == "2":
@@ -60,3 +77,76 @@ def _check(code: str, level: str, parent: str) -> tuple[str, str] | None:
     if not code.startswith(parent) or len(parent) != int(level) - 2:
         return "parent", f"parent {parent!r} is not the {int(level) - 2}-digit prefix of {code}"
     return None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Commodity codes at the precision sources publish them.
+
+_SEPARATORS = re.compile(r"[\s.\-]")
+CODE_OPTIONS = ("code_digits", "codes_lose_leading_zero")  # mapping keys a trade loader applies
+
+
+@dataclass(frozen=True)
+class CodeRule:
+    """Which code lengths a source publishes, and whether as numbers (leading zeros lost)."""
+    source: str
+    lengths: tuple[int, ...]
+    numeric: bool = False
+
+    def describe(self) -> str:
+        *head, last = [str(n) for n in self.lengths]
+        return (f"{', '.join(head)} or {last}" if head else last) + " digits"
+
+    def clean(self, text: str) -> str:
+        """'9403.60.10' -> '94036010'; raises FieldProblem naming why a code is not one of this source's."""
+        code = _SEPARATORS.sub("", text or "")
+        if not code:
+            raise FieldProblem("HS code is missing")
+        # ASCII digits only: str.isdigit would take Arabic-Indic or superscript digits as a code.
+        if not code.isascii() or not code.isdigit() or len(code) > 12:
+            raise FieldProblem(f"{text!r} is not an HS code of 2 to 10 digits")
+        problem = self.problem(len(code))
+        if problem == "restore":
+            return "0" + code  # published as a number: the zero of chapters 01-09 is given back
+        if problem:
+            raise FieldProblem(f"{text!r} {problem}")
+        return code
+
+    def problem(self, digits: int) -> str | None:
+        """None for a published length; 'restore' for a number that lost its leading zero; else why not."""
+        if digits in self.lengths:
+            return None
+        if digits + 1 in self.lengths:
+            if self.numeric:
+                return "restore"
+            return (f"has {'an odd number of' if digits % 2 else 'one digit short of published'} digits "
+                    f"({digits}; {self.source} codes have {self.describe()}): a lost leading zero? "
+                    "If the source publishes codes as numbers, say `codes_lose_leading_zero: true` in a mapping")
+        return (f"has {digits} digits; {self.source} codes have {self.describe()} "
+                "(a mapping can declare its source's lengths with `code_digits:`)")
+
+
+COMEXT_CODES = CodeRule("Comext (CN)", (2, 4, 6, 8))
+COMTRADE_CODES = CodeRule("Comtrade", (2, 4, 6, 8, 9, 10))
+SHIPMENT_CODES = CodeRule("shipment", (2, 4, 6, 8, 9, 10))
+
+
+def code_rule(default: CodeRule, options: Mapping[str, object], mapping_path: str | Path | None) -> CodeRule:
+    """The format's rule, with what a mapping declares about its source's codes applied."""
+    lengths, numeric = default.lengths, default.numeric
+    if "code_digits" in options:
+        given = options["code_digits"]
+        given = [given] if isinstance(given, int) else given
+        if (not isinstance(given, list) or not given
+                or not all(isinstance(n, int) and not isinstance(n, bool) and 2 <= n <= 12 for n in given)):
+            raise SourceError(mapping_path or "mapping", "code_digits must be a list of code lengths "
+                              "(whole numbers from 2 to 12), e.g. [8, 10]", field="code_digits")
+        lengths = tuple(sorted(set(given)))
+    if "codes_lose_leading_zero" in options:
+        flag = options["codes_lose_leading_zero"]
+        if not isinstance(flag, bool):
+            raise SourceError(mapping_path or "mapping", "codes_lose_leading_zero must be true or false",
+                              field="codes_lose_leading_zero")
+        numeric = flag
+    source = default.source if lengths == default.lengths else f"this source's (mapping {mapping_path})"
+    return CodeRule(source, lengths, numeric)

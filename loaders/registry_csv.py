@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from graph.schema import COMPANY_ROLES
+
 from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError
 from .csvfile import check_readable, read_csv_chunks, read_header
 from .gleif import lei_problem
@@ -61,8 +63,9 @@ def read_registry_csv(path: str | Path, *, source: str, mapping: str | Path | No
         raise SourceError(p, "--format csv needs --mapping (a YAML file mapping canonical fields to this file's "
                              "columns; see loaders/mappings/)")
     mp = Path(mapping)
-    m = load_mapping(mp, FIELDS, REQUIRED, OPTIONS)
+    m = load_mapping(mp, FIELDS, REQUIRED, OPTIONS, fmt="csv")
     m.check_against(p, read_header(p), str(mp))
+    _check_used(mp, m)
     key_template = str(m.options.get("key") or "{id}")
     key_fields = _template_fields(mp, "key", key_template)
     parent_template = m.options.get("parent_key")
@@ -70,7 +73,7 @@ def read_registry_csv(path: str | Path, *, source: str, mapping: str | Path | No
     for name in key_fields + parent_fields:
         if name not in m.columns and name not in m.defaults:
             raise SourceError(mp, f"the key template uses {{{name}}}, which is not mapped", field=name)
-    roles = tuple(m.options.get("roles") or ())
+    roles = _roles(mp, m.options.get("roles"))
     yield from _read(p, m, key_template, str(parent_template or ""), roles)
 
 
@@ -125,6 +128,31 @@ def _read(p: Path, m: Mapping, key_template: str, parent_template: str, roles: t
         yield chunk
     if owns:
         yield Chunk(relationships=[RelBatch("OWNS", "Company", "Company", owns)])
+
+
+def _check_used(mp: Path, m: Mapping) -> None:
+    """A field the mapping gives that this loader would not use is an error naming it, not silence."""
+    given = set(m.columns) | set(m.defaults)
+    key_uses = set(_fields(str(m.options.get("key") or "{id}"))) | set(_fields(str(m.options.get("parent_key") or "")))
+    needs = {"parent_id": "parent_key (how a parent's key is built, e.g. 'unp:{parent_id}')",
+             "parent_share": "parent_key (a share belongs to a parent link)",
+             "director_role": "director_name (a role belongs to a director)"}
+    for name, what in needs.items():
+        wanted = what.split(" ")[0]
+        if name in given and wanted not in given and wanted not in m.options:
+            raise SourceError(mp, f"gives {name!r} but not {what}: it would be ignored", field=name)
+    if "id" in given and "id" not in key_uses:
+        raise SourceError(mp, f"maps 'id' but the key template ({m.options.get('key')}) does not use {{id}}: it "
+                              "would be ignored", field="id")
+
+
+def _roles(mp: Path, value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    roles = [value] if isinstance(value, str) else value
+    if not isinstance(roles, list) or not all(r in COMPANY_ROLES for r in roles):
+        raise SourceError(mp, f"roles must be a list of {list(COMPANY_ROLES)}, got {value!r}", field="roles")
+    return tuple(roles)
 
 
 class _Bad(Exception):

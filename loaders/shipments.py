@@ -23,6 +23,7 @@ from graph.evidence import COLUMNS, SCHEMA
 
 from .base import Reject, SourceError
 from .csvfile import check_readable, read_header
+from .hs import CODE_OPTIONS, SHIPMENT_CODES, CodeRule, code_rule
 from .mapping import Mapping, identity_mapping, load_mapping
 from .names import company_key, normalise_country, normalise_name
 from .parse import DATE_FORMATS, THOUSANDS_BY_COMMA, THOUSANDS_BY_POINT
@@ -50,8 +51,9 @@ _ID_KEYS = ("conveyor-ship-a1", "conveyor-ship-b2")  # 16-byte SipHash keys: fix
 def resolve_mapping(path: Path, mapping_path: str | Path | None) -> Mapping:
     header = read_header(path)
     if mapping_path:
-        mapping = load_mapping(mapping_path, FIELDS, REQUIRED)
+        mapping = load_mapping(mapping_path, FIELDS, REQUIRED, CODE_OPTIONS, fmt="shipments")
         mapping.check_against(path, header, f"mapping {mapping_path}")
+        code_rule(SHIPMENT_CODES, mapping.options, mapping_path)  # a bad code option fails before any row
         return mapping
     mapping = identity_mapping(FIELDS, header)
     missing = [f for f in REQUIRED if f not in mapping.columns]
@@ -165,7 +167,7 @@ def clean_frame(frame: pd.DataFrame, mapping: Mapping, file_name: str, source: s
         rejects.add(rec[name] == "", name, f"{name} is missing")
     formats = mapping.date_formats or DATE_FORMATS
     out["date"] = _dates(rec["date"], formats, rejects)
-    hs = _hs_codes(rec["hs_code"], rejects)
+    hs = _hs_codes(rec["hs_code"], code_rule(SHIPMENT_CODES, mapping.options, "mapping"), rejects)
     out["hs_code"], out["hs6"] = hs, hs.str.slice(0, 6)
     for name, what in _AMOUNTS:
         out[name] = _amounts(rec[name], name, what, rejects)
@@ -257,15 +259,22 @@ def _dates(text: pd.Series, formats: tuple[str, ...], rejects: _Rejects) -> pd.S
     return pd.Series(iso, index=text.index).mask(bad)
 
 
-def _hs_codes(text: pd.Series, rejects: _Rejects) -> pd.Series:
+def _hs_codes(text: pd.Series, rule: CodeRule, rejects: _Rejects) -> pd.Series:
+    """CodeRule.clean column-wise: one rule check per distinct code length, not per row."""
     code = text.str.replace(r"[\s.\-]", "", regex=True)
     values = text.to_numpy()
     rejects.add(code == "", "hs_code", "HS code is missing")
     # ASCII digits only: str.isdigit would take Arabic-Indic or superscript digits as a code.
-    rejects.add(~code.str.fullmatch(r"[0-9]{2,10}").fillna(False), "hs_code",
+    rejects.add(~code.str.fullmatch(r"[0-9]{1,12}").fillna(False), "hs_code",
                 lambda i: f"{values[i]!r} is not an HS code of 2 to 10 digits")
-    rejects.add((code.str.len() % 2 == 1).fillna(False), "hs_code",
-                lambda i: f"{values[i]!r} has an odd number of digits (a lost leading zero?)")
+    lengths = code.str.len().fillna(0).astype("int64")
+    for digits in sorted(set(lengths.unique().tolist()) - {0}):
+        problem = rule.problem(int(digits))
+        at = (lengths == digits).to_numpy()
+        if problem == "restore":  # published as numbers: the leading zero is given back
+            code = code.mask(at, "0" + code)
+        elif problem:
+            rejects.add(at, "hs_code", lambda i, why=problem: f"{values[i]!r} {why}")
     return code
 
 

@@ -5,7 +5,11 @@ with parameterised Cypher.
   in China", JPE 112(2)): what an exporter reports sending vs what the importer reports receiving,
   per code, country pair and period. Imports are valued CIF and exports FOB, so imports normally
   exceed exports by a few percent; a gap beyond that allowance, or a flow only one side reports, is
-  where mislabeling, under-invoicing or a hidden origin shows.
+  where mislabeling, under-invoicing or a hidden origin shows. A flow only one side reports is a
+  gap only if the other country's own reports for that period and direction are loaded: when they
+  are not (the country did not report to Comtrade, is not a Comext reporter, or its file is not
+  loaded) the row says "partner did not report / not loaded" and is not flagged; mirror statistics
+  exist to stand in for exactly those missing reports (UN Comtrade, "Mirror statistics").
 - Code switching: after a sanctions date, a code whose flows fall while its sibling codes (same HS4
   family, or HS2) rise for the same reporter and partner; and flows moving to transit countries.
 
@@ -33,7 +37,12 @@ RETURN t.source_kind AS source_kind, t.reporter AS reporter, t.partner AS partne
 TRANSIT_COUNTRIES: tuple[str, ...] = ("KZ", "AM", "KG", "AE", "TR", "UZ", "GE")
 
 MIRROR_COLUMNS = ["source_kind", "hs_code", "exporter", "importer", "period", "exports_reported",
-                  "imports_reported", "gap", "log_ratio", "excess_log_ratio", "flagged", "reason"]
+                  "imports_reported", "gap", "log_ratio", "excess_log_ratio", "status", "flagged", "reason"]
+# What a mirror row is: both sides compared, one side missing although that country's reports for the
+# period are loaded (a gap), or the other country's reports not loaded at all (nothing to compare).
+BOTH, ONLY_EXPORTER, ONLY_IMPORTER, NOT_REPORTED = (
+    "both report", "only the exporter reports", "only the importer reports", "partner did not report / not loaded")
+PERIODS_DIFFER = "partner reports other periods"
 SWITCH_COLUMNS = ["source_kind", "reporter", "flow", "partner", "family", "code", "code_before", "code_after",
                   "code_change", "siblings", "siblings_before", "siblings_after", "siblings_change", "flagged"]
 TRANSIT_COLUMNS = ["source_kind", "reporter", "flow", "family", "partner", "before", "after", "change",
@@ -53,7 +62,8 @@ def mirror_gaps(store: GraphStore, *, level: int = 6, period: str = "", threshol
     period, within one source (values of different sources are in different currencies).
 
     log_ratio = ln(imports / exports); the CIF/FOB allowance expects ln(1 + cif_fob); a pair is
-    flagged when |log_ratio - ln(1 + cif_fob)| > threshold, or when only one side reports the flow.
+    flagged when |log_ratio - ln(1 + cif_fob)| > threshold, or when only one side reports the flow
+    although the other country's reports for that period and direction are loaded (status says which).
     """
     if level not in (2, 4, 6, 8, 10):
         raise ValueError(f"level must be 2, 4, 6, 8 or 10, got {level}")
@@ -71,30 +81,57 @@ def mirror_gaps(store: GraphStore, *, level: int = 6, period: str = "", threshol
     if out.empty:
         return pd.DataFrame(columns=MIRROR_COLUMNS)
     expected = math.log1p(cif_fob)
+    # Who reported what: (source, reporter, flow, period) with any flow at this level and period.
+    reported = set(zip(data["source_kind"], data["reporter"], data["flow"], data["period"], strict=True))
+    # The same, by year: a country that reports whole years is not missing from a month's comparison.
+    reported_years = {(k, r, f, p[:4]) for k, r, f, p in reported}
     rows = []
     for rec in out.to_dict("records"):
         ex, im = rec["exports_reported"], rec["imports_reported"]
         ex = None if pd.isna(ex) else float(ex)
         im = None if pd.isna(im) else float(im)
         rec.update(exports_reported=ex, imports_reported=im, gap=None, log_ratio=None, excess_log_ratio=None)
-        if ex is None:
-            rec.update(flagged=True, reason="only the importer reports this flow")
-        elif im is None:
-            rec.update(flagged=True, reason="only the exporter reports this flow")
+        kind, when = rec["source_kind"], rec["period"]
+        if ex is None or im is None:
+            country, flow, side = ((rec["exporter"], "X", "exports") if ex is None
+                                   else (rec["importer"], "M", "imports"))
+            if (kind, country, flow, when) in reported:
+                rec.update(status=ONLY_IMPORTER if ex is None else ONLY_EXPORTER, flagged=True,
+                           reason=f"{'only the importer' if ex is None else 'only the exporter'} reports this "
+                                  f"flow, though {country}'s {side} for {when} are loaded")
+            elif (kind, country, flow, when[:4]) in reported_years:
+                rec.update(status=PERIODS_DIFFER, flagged=False,
+                           reason=f"{country} reports its {side} of {when[:4]} for other periods (a whole year, "
+                                  "or months): compare with --annual")
+            else:
+                rec.update(status=NOT_REPORTED, flagged=False,
+                           reason=f"{country}'s own {side} for {when} are not loaded in {kind} at HS{level} "
+                                  f"({country} did not report, or that file is not loaded): nothing to compare")
         else:
-            ratio = math.log(im / ex)
-            excess = ratio - expected
-            rec.update(gap=im - ex, log_ratio=round(ratio, 6), excess_log_ratio=round(excess, 6),
-                       flagged=abs(excess) > threshold,
-                       reason=(("imports exceed" if excess > 0 else "imports fall short of")
-                               + f" exports by more than the CIF/FOB allowance ({cif_fob:.0%}) plus {threshold}"
-                               if abs(excess) > threshold else ""))
+            rec.update(status=BOTH, **_compare(ex, im, expected, threshold, cif_fob))
         rows.append(rec)
     result = pd.DataFrame(rows, columns=MIRROR_COLUMNS)
     if flagged_only:
         result = result[result["flagged"]]
     return result.sort_values(["flagged", "hs_code", "exporter", "importer", "period"],
                               ascending=[False, True, True, True, True]).reset_index(drop=True)
+
+
+def _compare(ex: float, im: float, expected: float, threshold: float, cif_fob: float) -> dict:
+    """Both sides reported: the log ratio against the CIF/FOB allowance. A published 0 is a value:
+    nil against nil agrees; nil against a value is a gap no ratio can measure."""
+    if ex == 0 or im == 0:
+        if ex == im:
+            return {"gap": 0.0, "flagged": False, "reason": ""}
+        return {"gap": im - ex, "flagged": True,
+                "reason": f"{'exports' if ex == 0 else 'imports'} reported as 0 against {max(ex, im):g}"}
+    ratio = math.log(im / ex)
+    excess = ratio - expected
+    flagged = abs(excess) > threshold
+    return {"gap": im - ex, "log_ratio": round(ratio, 6), "excess_log_ratio": round(excess, 6), "flagged": flagged,
+            "reason": (("imports exceed" if excess > 0 else "imports fall short of")
+                       + f" exports by more than the CIF/FOB allowance ({cif_fob:.0%}) plus {threshold}"
+                       if flagged else "")}
 
 
 def period_bounds(period: str) -> tuple[str, str]:
@@ -140,11 +177,17 @@ def _change(before: float, after: float) -> float | None:
     return None if before == 0 else round(after / before - 1, 6)
 
 
+def _matches(code: str, prefixes: Sequence[str]) -> bool:
+    """At the precision both have: HS6 940360 matches 94, 9403, 940360 and the CN8 94036010."""
+    return any(code.startswith(p) or p.startswith(code) for p in prefixes)
+
+
 def code_switching(store: GraphStore, *, sanctions_date: str, codes: Sequence[str] = (), family_level: int = 4,
                    drop: float = 0.3, rise: float = 0.3, period: str = "") -> pd.DataFrame:
     """Per reporter, flow, partner and HS family: codes (HS6) whose average flow fell by more than
     `drop` after the date while the sum of their sibling codes rose by more than `rise`. With `codes`,
-    only codes under those prefixes (e.g. the sanctioned ones) are examined as the falling code."""
+    only codes under those prefixes (e.g. the sanctioned ones) are examined as the falling code; a code
+    finer than HS6 (a CN8, a 10-digit line) works like its HS6: codes compare at the precision both have."""
     data = flows(store, period)
     data = data[data["hs_code"].str.len() >= 6].assign(code=lambda d: d["hs_code"].str[:6])
     data = _windowed(data, sanctions_date)
@@ -158,11 +201,11 @@ def code_switching(store: GraphStore, *, sanctions_date: str, codes: Sequence[st
     for (kind, reporter, flow, partner, family), group in wide.groupby(
             ["source_kind", "reporter", "flow", "partner", "family"]):
         for rec in group.to_dict("records"):
-            if prefixes and not any(rec["code"].startswith(p) for p in prefixes):
+            if prefixes and not _matches(rec["code"], prefixes):
                 continue
             sib = group[group["code"] != rec["code"]]
             if prefixes:  # siblings under a sanctioned prefix are not an escape route
-                sib = sib[~sib["code"].map(lambda c: any(c.startswith(p) for p in prefixes))]
+                sib = sib[~sib["code"].map(lambda c: _matches(c, prefixes))]
             if sib.empty:
                 continue
             sb, sa = float(sib["before"].sum()), float(sib["after"].sum())
