@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conveyor.data import REFERENCE_COLONIES
 from queries.export import routes_graph, write_html
 from queries.routes import Hop, Route, Shipment
 from queries.saved import QueryError, get_saved_query, saved_queries
@@ -52,7 +53,10 @@ def test_demo_graph_answers_cli_commands(demo_run):
     db = str(out / "demo.db")
     stats = json.loads(subprocess.run([CONVEYOR, "--db", db, "db", "stats", "--json"], capture_output=True,
                                       text=True, check=True).stdout)
-    assert stats["nodes"]["Colony"] == 6 and stats["evidence"]["shipment_rows"] == 8
+    # The shipped real catalogue (one row per colony) beside the one synthetic demo colony.
+    with open(REFERENCE_COLONIES, newline="", encoding="utf-8") as fh:
+        real_colonies = sum(1 for _ in csv.DictReader(fh))
+    assert stats["nodes"]["Colony"] == real_colonies + 1 and stats["evidence"]["shipment_rows"] == 8
     listed = subprocess.run([CONVEYOR, "--db", db, "query", "list"], capture_output=True, text=True, check=True)
     assert "colony-supply-paths" in listed.stdout
     paths = subprocess.run([CONVEYOR, "--db", db, "query", "run", "colony-supply-paths", "-p", "country=SE",
