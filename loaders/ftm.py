@@ -183,6 +183,8 @@ class _Link:
     end_ok: tuple[str, ...]
     end_label: str | None = None
     schema: str = ""
+    start_prop: str = "start"
+    end_prop: str = "end"
 
     def what(self) -> str:
         return f"{self.row['start']} -> {self.row['end']}"
@@ -297,7 +299,8 @@ def _from_graph(store: GraphStore, links: list[_Link], state: _State) -> Chunk:
     for link in links:
         for key, labels in ((link.row["start"], link.start_ok), (link.row["end"], link.end_ok)):
             if key not in state.labels and not (link.end_label and key == link.row["end"]):
-                for label in labels:
+                # every party label, not only the allowed ones: a reject can then say what the id is
+                for label in (labels if labels == ("Address",) else PARTY_LABELS):
                     wanted.setdefault(label, set()).add(key)
     found: dict[str, set[str]] = {}
     for label, ids in wanted.items():
@@ -307,17 +310,16 @@ def _from_graph(store: GraphStore, links: list[_Link], state: _State) -> Chunk:
     chunk, grouped = Chunk(), {}
     for link in links:
         labels = []
-        for key, allowed, own in ((link.row["start"], link.start_ok, None),
-                                  (link.row["end"], link.end_ok, link.end_label)):
+        for key, own in ((link.row["start"], None), (link.row["end"], link.end_label)):
             known = state.label_of(key, own)
-            labels.append([known] if known else [label for label in allowed if key in found.get(label, ())])
+            labels.append([known] if known else [label for label in found if key in found[label]])
         problem = _endpoint_problem(link, labels)
         if problem is None:
             _place(link, labels[0][0], labels[1][0], grouped, chunk.rejects)
         elif link.rel == "REGISTERED_AT":
             chunk.notes.append(Reject(link.row["row"], "addressEntity", link.row["end"],
-                                      f"{MISSING_ADDRESS}: {problem}; the entity is loaded without it",
-                                      {"id": link.row["start"]}))
+                                      f"{MISSING_ADDRESS}: no Address {link.row['end']!r} in this file or the "
+                                      "graph; the entity is loaded without it", {"id": link.row["start"]}))
         else:
             chunk.rejects.append(Reject(link.row["row"], link.rel, link.what(), problem,
                                         {"id": link.row.get("rel_key"), "schema": link.schema}))
@@ -326,13 +328,17 @@ def _from_graph(store: GraphStore, links: list[_Link], state: _State) -> Chunk:
 
 
 def _endpoint_problem(link: _Link, labels: list[list[str]]) -> str | None:
-    for (key, allowed), found in zip(((link.row["start"], link.start_ok), (link.row["end"], link.end_ok)),
-                                     labels, strict=True):
+    """Why an endpoint cannot be used (None if both can): missing, of a kind the FtM range does not
+    allow, or under two labels in the graph."""
+    ends = ((link.row["start"], link.start_ok, link.start_prop), (link.row["end"], link.end_ok, link.end_prop))
+    for (key, allowed, prop), found in zip(ends, labels, strict=True):
         kinds = " or ".join(allowed)
         if not found:
-            return f"{link.schema} endpoint {key!r} is neither in this file nor in the graph (as {kinds})"
+            return f"{link.schema}.{prop} {key!r} is neither in this file nor in the graph (as {kinds})"
         if len(found) > 1:
-            return f"{link.schema} endpoint {key!r} is ambiguous: the graph has it as {' and '.join(found)}"
+            return f"{link.schema}.{prop} {key!r} is ambiguous: the graph has it as {' and '.join(found)}"
+        if found[0] not in allowed:
+            return f"{link.schema}.{prop} {key!r} is a {found[0]} in the graph; it must be a {kinds}"
     return None
 
 
@@ -615,7 +621,7 @@ def _link(proxy: EntityProxy, dates: dict[str, list[str]], line_no: int, record_
             builder.rel(_Link(rel, {"start": entity, "end": proxy.id, "row": line_no, "record_id": record_id,
                                     "props": {"program": program or program_id, "authority": authority,
                                               "listed": listed}},
-                              start_ok, ("Sanction",), "Sanction", schema))
+                              start_ok, ("Sanction",), "Sanction", schema, start_prop))
         return
     end = _first(proxy, end_prop) if end_prop else None
     if not end or not end_prop:
@@ -627,7 +633,7 @@ def _link(proxy: EntityProxy, dates: dict[str, list[str]], line_no: int, record_
         try:
             share = shares(given) or _psc_range(_values(proxy, "role"))
         except ValueError as exc:
-            note("percentage", "; ".join(given), f"{exc}; loaded with the share unknown")
+            note("percentage", "; ".join(given), f"percentage not understood: {exc}; loaded with the share unknown")
             share = {}
         props = {**share, "start": start_date, "end": end_date, "kind": _first(proxy, "ownershipType", "role"),
                  "status": "closed" if end_date else "open",
@@ -638,7 +644,8 @@ def _link(proxy: EntityProxy, dates: dict[str, list[str]], line_no: int, record_
     else:
         props = {"kind": schema, "start": start_date, "end": end_date}
     builder.rel(_Link(rel, {"start": start, "end": end, "rel_key": proxy.id, "row": line_no, "record_id": record_id,
-                            "props": props}, start_ok, allowed_labels(schema, end_prop), None, schema))
+                            "props": props}, start_ok, allowed_labels(schema, end_prop), None, schema, start_prop,
+                      end_prop))
 
 
 def _latest(values: list[str] | None) -> str | None:

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from graph.values import to_jsonable
+from loaders.names import search_key
 from queries.saved import get_saved_query, saved_queries
 
 from ..context import store_from
@@ -56,9 +57,21 @@ def run(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str) -> Non
         if not sep:
             raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="-p")
         given[key.strip()] = value
+    given.update(folded(saved.notes.get("fold"), given))
     with store_from(ctx) as store:
         rows = [to_jsonable(r) for r in saved.run(store, given)]
     click.echo(render(rows, fmt))
+
+
+def folded(spec: str | None, given: dict[str, str]) -> dict[str, str]:
+    """A saved query whose header says `// fold: text -> text_keys` gets the words of `text` folded as
+    names are folded for search (loaders.names.search_key: case, script, transliteration and legal form
+    ignored), as the list parameter text_keys; a value given for it explicitly is kept."""
+    source, arrow, target = (spec or "").partition("->")
+    source, target = source.strip(), target.strip()
+    if not arrow or source not in given or target in given:
+        return {}
+    return {target: ",".join(search_key(given[source]).split())}
 
 
 def render(rows: list[dict], fmt: str) -> str:
