@@ -1,4 +1,4 @@
-"""`conveyor load hs|colonies|trade FILE`: every load reports read = loaded + rejected."""
+"""`conveyor load hs|colonies|registry|sanctions|trade FILE`: every load reports read = loaded + rejected."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from loaders.base import load as run_load
 from loaders.colonies import read_colonies
 from loaders.formats import REGISTRY_FORMATS, TRADE_FORMATS, read
 from loaders.hs import read_hs
+from loaders.sanctions import SANCTION_FORMATS, read_sanctions
 from loaders.shipments_load import load_shipments
 
 from ..context import estimated_rows, evidence_from, row_progress, staged_progress, store_from
@@ -91,6 +92,28 @@ def registry(ctx: click.Context, file: Path, fmt: str, mapping: Path | None, rej
              source: str | None, as_json: bool) -> None:
     """Company registries: companies, people, owners, directors, addresses, sanctions."""
     load_format(ctx, REGISTRY_FORMATS, fmt, file, mapping, rejects_dir, source, as_json)
+
+
+@load.command()
+@click.argument("file", type=click.Path(path_type=Path))  # a folder too: OFAC's sdn.csv with alt.csv, add.csv
+@click.option("--format", "fmt", type=click.Choice(sorted(SANCTION_FORMATS)), required=True,
+              help="eu (EU consolidated list CSV v1.1), ofac-csv (sdn.csv, with alt.csv / add.csv beside it), "
+                   "ofac-xml (sdn.xml), ofsi (UK ConList.csv), csv (any list through --mapping).")
+@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
+              help="YAML mapping for --format csv: columns, the entity kind, the sanction fields.")
+@_rejects
+@_source
+@_json
+@click.pass_context
+def sanctions(ctx: click.Context, file: Path, fmt: str, mapping: Path | None, rejects_dir: Path,
+              source: str | None, as_json: bool) -> None:
+    """Sanctions lists: listed people and organisations, each with its designations (programme,
+    authority, earliest listing date, end date). Vessels and aircraft are rejected as not modelled."""
+    name = source or f"{fmt}:{file.stem}"
+    notes: list[str] = []  # filled while the file is read; reported once it is written
+    chunks = read_sanctions(fmt, file, source=name, mapping=mapping, notes=notes)
+    run_loader(ctx, chunks, source=name, file=file, fmt=f"sanctions-{fmt}", rejects_dir=rejects_dir,
+               as_json=as_json, finish=lambda store: notes, mapping=mapping)
 
 
 @load.command()
