@@ -12,10 +12,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-# claims: which properties each source asserted (graph/cypher._claims_set), so a newer version of a
-# source withdraws what it no longer gives.
-PROVENANCE: tuple[str, ...] = ("sources", "source_runs", "record_ids", "record_runs", "first_seen", "last_seen",
-                               "claims")
+PROVENANCE: tuple[str, ...] = ("sources", "source_runs", "record_ids", "record_runs", "first_seen", "last_seen")
 # A run tag is "<source>@<first RUN_DIGEST_CHARS hex digits of the content hash>" (no "@" after the
 # source's name); a run belongs to a source by exact name (graph/cypher.of_source), never by prefix.
 RUN_DIGEST_CHARS = 16
@@ -85,7 +82,7 @@ NODES: dict[str, NodeType] = {
             # several); identifiers: every passport / national id as "kind:value".
             (*_ENTITY_PROPS, "birth_date", "birth_dates", "nationality", "position", "identifiers"),
             "A natural person: owner, director, sanctioned individual.",
-            indexed=("name_norm", "merged_into"),
+            indexed=("name_norm",),
         ),
         NodeType(
             "Product", "hs_code",
@@ -142,7 +139,7 @@ RELATIONSHIPS: dict[str, RelType] = {
         ),
         RelType(
             "OWNS", tuple((p, "Company") for p in _PARTY),
-            ("share", "share_min", "share_max", "start", "end", "direct", "component", "kind", "status", "shares_count",
+            ("share", "share_min", "share_max", "start", "end", "direct", "kind", "status", "shares_count",
              "shares_value", "shares_currency"),
             "Ownership or control interest.", key="record",
         ),
