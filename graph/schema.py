@@ -82,7 +82,7 @@ NODES: dict[str, NodeType] = {
             # several); identifiers: every passport / national id as "kind:value".
             (*_ENTITY_PROPS, "birth_date", "birth_dates", "nationality", "position", "identifiers"),
             "A natural person: owner, director, sanctioned individual.",
-            indexed=("name_norm",),
+            indexed=("name_norm", "merged_into"),
         ),
         NodeType(
             "Product", "hs_code",
@@ -139,8 +139,8 @@ RELATIONSHIPS: dict[str, RelType] = {
         ),
         RelType(
             "OWNS", tuple((p, "Company") for p in _PARTY),
-            ("share", "share_min", "share_max", "start", "end", "direct", "kind", "status", "shares_count",
-             "shares_value", "shares_currency"),
+            ("share", "share_min", "share_max", "start", "end", "direct", "component", "kind", "status",
+             "shares_count", "shares_value", "shares_currency"),
             "Ownership or control interest.", key="record",
         ),
         RelType(

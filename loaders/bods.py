@@ -28,6 +28,12 @@ right to appoint a board is control over the company, not a seat on its board. E
 own edge (rel_key = record/statement id + '#' + its position). A relationship without interests is
 one OWNS with no kind.
 
+Indirect interests (decision): an interest with directOrIndirect 'indirect' is OWNS with direct=false,
+as the publisher stated it (its share is the owner's share, queries/ownership.py does not add its
+chain on top). A relationship the publisher marks isComponent=true (0.4: recordDetails.isComponent,
+0.2/0.3: the statement's isComponent; the primary lists them in componentRecords /
+componentStatementIDs) is one link of such an indirect interest: its OWNS edges get component=true.
+
 Closed: recordStatus 'closed' (0.4) or an interest with endDate sets end (endDate, else the
 statement date) and status='closed' on OWNS (DIRECTS has no status: end is set). Closed entities get
 status='closed'. Share: exact -> share; minimum/exclusiveMinimum -> share_min; maximum/
@@ -266,7 +272,7 @@ def _statement_04(stmt: dict[str, Any], row: int, name: str, index: _Index, buil
             reject("interestedParty", json.dumps(party)[:80], f"interested party unspecified: {_reason(party)}")
             return
         _interests(record, subject, party, details.get("interests"), closed, stated, record_id, row,
-                   index, builder, waiting, reject)
+                   index, builder, waiting, reject, component=details.get("isComponent") is True)
 
 
 def _statement_02(stmt: dict[str, Any], row: int, name: str, index: _Index, builder: _Builder,
@@ -298,7 +304,7 @@ def _statement_02(stmt: dict[str, Any], row: int, name: str, index: _Index, buil
                    f"interested party unspecified: {_reason(party_obj.get('unspecified'))}")
             return
         _interests(sid, index.resolve(subject), index.resolve(party), stmt.get("interests"), False, stated,
-                   record_id, row, index, builder, waiting, reject)
+                   record_id, row, index, builder, waiting, reject, component=stmt.get("isComponent") is True)
 
 
 def _reason(value: Any) -> str:
@@ -389,7 +395,8 @@ def _person(key: str, d: dict[str, Any], record_id: str, row: int, builder: _Bui
 
 
 def _interests(base: str, subject: str, party: str, interests: Any, closed: bool, stated: str | None,
-               record_id: str, row: int, index: _Index, builder: _Builder, waiting: list, reject: Any) -> None:
+               record_id: str, row: int, index: _Index, builder: _Builder, waiting: list, reject: Any, *,
+               component: bool = False) -> None:
     start_label, end_label = index.label.get(party, "Company"), index.label.get(subject, "Company")
     items = [i for i in interests if isinstance(i, dict)] if isinstance(interests, list) else []
     rows: list[tuple[str, dict[str, Any]]] = []
@@ -405,6 +412,7 @@ def _interests(base: str, subject: str, party: str, interests: Any, closed: bool
             direct = interest.get("directOrIndirect") or interest.get("interestLevel")
             props = {**_share(interest.get("share")), "start": start, "end": end, "kind": kind,
                      "direct": {"direct": True, "indirect": False}.get(direct),
+                     "component": True if component else None,
                      "status": "closed" if ended else "open"}
             rel = "OWNS"
         rows.append((rel, {"start": party, "end": subject, "rel_key": f"{base}#{n}", "props": props,

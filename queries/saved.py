@@ -9,6 +9,19 @@
     MATCH ...
 
 Values only ever travel as parameters; the text of a query is never built from input.
+
+Merged entities (decision): a query that takes an entity id declares it a `list` parameter and names
+it in `// expand: company_id`; the runner replaces the ids given with every record id of their merged
+entities (queries/merged.py), so the Cypher matches `c.id IN $company_id` and answers the same for
+either id of a merged company. Result columns named in `// canonical: owner_id, company_id` (a
+string id or a list of ids) are reported as canonical ids; rows that become identical are given once.
+The record-level evidence stays in the rows' own columns (sources, record_ids). Queries without these
+headers run as written, and the merged view is read only for queries that declare them.
+
+    // param: company_id list
+    // expand: company_id
+    // canonical: owner_id
+    MATCH (o)-[r:OWNS]->(c:Company) WHERE c.id IN $company_id ...
 """
 
 from __future__ import annotations
@@ -19,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from graph.store.base import GraphStore
+
+from .merged import MergedView
 
 SAVED_DIR = Path(__file__).parent / "saved"
 STORES = ("falkordb", "neo4j")
@@ -68,6 +83,8 @@ class SavedQuery:
     cypher: str
     path: Path
     notes: dict[str, str] = field(default_factory=dict)
+    expand: tuple[str, ...] = ()  # entity-id parameters widened to every merged record id
+    canonical: tuple[str, ...] = ()  # result columns reported as canonical entity ids
 
     def bind(self, given: dict[str, str]) -> dict[str, Any]:
         known = {p.name: p for p in self.params}
@@ -90,7 +107,28 @@ class SavedQuery:
                 f"{self.name} runs only on {', '.join(self.stores)} (it uses features {store.kind} lacks); "
                 f"this store is {store.kind}"
             )
-        return store.run(self.cypher, self.bind(given))
+        values = self.bind(given)
+        if not (self.expand or self.canonical):
+            return store.run(self.cypher, values)
+        view = MergedView.load(store)
+        for name in self.expand:
+            values[name] = view.expand(values[name] or [])
+        return self._canonical_rows(store.run(self.cypher, values), view)
+
+    def _canonical_rows(self, rows: list[dict[str, Any]], view: MergedView) -> list[dict[str, Any]]:
+        out, seen = [], set()
+        for row in rows:
+            for column in self.canonical:
+                value = row.get(column)
+                if isinstance(value, str):
+                    row[column] = view.canonical(value)
+                elif isinstance(value, list):
+                    row[column] = [view.canonical(v) if isinstance(v, str) else v for v in value]
+            key = repr(sorted(row.items()))
+            if key not in seen:
+                seen.add(key)
+                out.append(row)
+        return out
 
 
 def parse_saved_query(path: Path) -> SavedQuery:
@@ -113,9 +151,18 @@ def parse_saved_query(path: Path) -> SavedQuery:
     stores = tuple(s.strip() for s in header.get("stores", ",".join(STORES)).split(","))
     if bad := [s for s in stores if s not in STORES]:
         raise QueryError(f"{path}: unknown store(s) {bad}; known: {STORES}")
-    extra = {k: v for k, v in header.items() if k not in ("name", "description", "category", "stores")}
+    extra = {k: v for k, v in header.items()
+             if k not in ("name", "description", "category", "stores", "expand", "canonical")}
+    expand, canonical = _names(header.get("expand")), _names(header.get("canonical"))
+    types = {p.name: p.type for p in params}
+    if bad := [n for n in expand if types.get(n) != "list"]:
+        raise QueryError(f"{path}: '// expand:' names {bad}, which must be declared as list parameters")
     return SavedQuery(header["name"], header["description"], header.get("category", "general"),
-                      tuple(params), stores, "\n".join(body).strip(), path, extra)
+                      tuple(params), stores, "\n".join(body).strip(), path, extra, expand, canonical)
+
+
+def _names(text: str | None) -> tuple[str, ...]:
+    return tuple(n.strip() for n in (text or "").split(",") if n.strip())
 
 
 def _param(path: Path, text: str) -> Param:

@@ -74,7 +74,8 @@ def folded(spec: str | None, given: dict[str, str]) -> dict[str, str]:
     return {target: ",".join(search_key(given[source]).split())}
 
 
-def render(rows: list[dict], fmt: str) -> str:
+def render(rows: list[dict], fmt: str, width: int = 200) -> str:
+    """json, csv, or a table `width` columns wide (cells wrap to fit)."""
     if fmt == "json":
         return json.dumps(rows, indent=2, ensure_ascii=False, default=str)
     columns = list(rows[0]) if rows else []
@@ -90,7 +91,7 @@ def render(rows: list[dict], fmt: str) -> str:
     table = Table(*columns)
     for row in cells:
         table.add_row(*(escape(c) for c in row))  # data must not be read as rich markup
-    console = Console(file=io.StringIO(), width=200)
+    console = Console(file=io.StringIO(), width=width)
     console.print(table)
     return console.file.getvalue().rstrip() + f"\n{len(rows)} row(s)"
 

@@ -3,6 +3,7 @@
 // category: ownership
 // param: colony_id string = ""
 // param: limit int = 500
+// canonical: operator_id, entity_id
 // stores: falkordb, neo4j
 MATCH (col:Colony)-[:OPERATES]->(op:Company)
 WHERE $colony_id = '' OR col.id = $colony_id

@@ -3,6 +3,7 @@
 // category: routes
 // param: colony_id string = ""
 // param: limit int = 100
+// canonical: company_ids
 // stores: falkordb, neo4j
 MATCH (c:Colony)-[:OPERATES]->(p:Company)
 WHERE $colony_id = '' OR c.id = $colony_id
