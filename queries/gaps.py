@@ -6,12 +6,15 @@ chapter): the report lists every such sibling that no sanctioned prefix covers a
 and aggregate flows recorded under it, so the answer is to sanction whole product groups.
 
 Codes are compared at the precision each side gives: lists name HS6, CN8 (the EU annexes), 10-digit
-(HMRC, TARIC, US HTS) or 9-digit codes; trade keeps its codes as published. A code is covered when a
-listed code is its prefix, or when every finer code known under it (from the nomenclature loaded with
-`conveyor load hs`, CN8 and 10-digit lines included, and from the trade loaded) is covered: a CN8
-family listed whole is sanctioned, not "partly". Trade under a listed code is not an open gap. Where
-every code known under a group is listed but no nomenclature at that precision is loaded to show the
-group has no other codes, the status says "listed as far as known" instead of guessing either way.
+(HMRC, TARIC) or 9-digit codes; trade keeps its codes as published. Past HS6, digits compare only within
+the CN family (CN8 and the 10-digit codes built on it: TARIC, UK, EAEU TN VED); a 9-digit Japanese code
+compares with a CN8 list at its HS6 (a 10-digit US HTS code is taken as CN-based: list HS6 codes for US
+data). A code is covered when a listed code is its prefix, or when every finer code known under it (from
+the nomenclature loaded with `conveyor load hs`, CN8 and 10-digit lines included, and from the trade
+loaded) is covered: a CN8 family listed whole is sanctioned, not "partly". Trade under a listed code is
+not an open gap. Where every code known under a group is listed but no nomenclature at that precision is
+loaded to show the group has no other codes, the status says "listed as far as known" instead of
+guessing either way.
 """
 
 from __future__ import annotations
@@ -90,6 +93,17 @@ def read_sanctions(path: str | Path) -> list[SanctionedCode]:
     return out
 
 
+def _cn_based(code: str) -> bool:
+    """HS (up to 6 digits) or a CN-based line: CN8, and the 10-digit TARIC, UK and EAEU codes that extend
+    it. Other national codes (Japan's 9 digits) share only the HS6 with them."""
+    return len(code) <= 6 or len(code) in (8, 10)
+
+
+def _comparable(code: str, prefix: str) -> bool:
+    """Digits past HS6 compare only within one family of nomenclatures."""
+    return len(prefix) <= 6 or _cn_based(code) == _cn_based(prefix)
+
+
 class Coverage:
     """Which codes a list covers, at the precision of each: a code is covered when a listed code is its
     prefix, or when every finer code known under it is covered."""
@@ -101,7 +115,7 @@ class Coverage:
         self._memo: dict[str, str] = {}
 
     def listing(self, code: str) -> list[SanctionedCode]:
-        return [s for s in self.sanctions if code.startswith(s.prefix)]
+        return [s for s in self.sanctions if code.startswith(s.prefix) and _comparable(code, s.prefix)]
 
     def inside(self, code: str) -> list[SanctionedCode]:
         return [s for s in self.sanctions if s.prefix.startswith(code) and s.prefix != code]
@@ -124,9 +138,11 @@ class Coverage:
     def _status(self, code: str) -> str:
         if self.listing(code):
             return "sanctioned"
+        if not _cn_based(code):  # a national code (Japan's 9 digits): its digits past HS6 are not CN's
+            return self.status(code[:6])
         if not self.inside(code):
             return "not sanctioned"
-        finer = self._under(self.known, code)
+        finer = [c for c in self._under(self.known, code) if _cn_based(c)]
         # The finest codes known under this one (a sorted list: a code's extensions follow it).
         leaves = [c for i, c in enumerate(finer) if not (i + 1 < len(finer) and finer[i + 1].startswith(c))]
         if not leaves or not all(self.listing(c) for c in leaves):
