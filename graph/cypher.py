@@ -43,6 +43,72 @@ SET {x}.record_ids = [i IN keep | ids[i]] + CASE WHEN known THEN [] ELSE [row.re
     {x}.record_runs = [i IN keep | coalesce(id_runs[i], '')] + CASE WHEN known THEN [] ELSE [$prov.run] END"""
 
 
+# Which properties each source asserted, on every node and relationship with properties: `claims` holds
+# one entry per source, "<props>|<run>" with <props> = ",name,country," (the row's non-null property
+# names) and <run> the source's run that wrote them. The property names come first because they never
+# contain "|" while a source's name may. Only claimed properties are ever withdrawn, so what jobs derive
+# (merged_into, supernode, SUPPLIES, role labels) is never touched by a reload.
+CLAIM_SEP = "|"
+
+
+def _claim_props(c: str) -> str:
+    return f"split({c}, '{CLAIM_SEP}')[0]"
+
+
+def _claim_of_source(c: str) -> str:
+    return of_source(f"substring({c}, size({_claim_props(c)}) + 1)")
+
+
+def _withdraw(x: str, props: tuple[str, ...]) -> str:
+    """Remove from `x` each property named in `gone` (static names from the schema, no dynamic keys);
+    only rows that withdraw something pay for the SET."""
+    sets = ",\n    ".join(f"{x}.{p} = CASE WHEN '{p}' IN gone THEN null ELSE {x}.{p} END" for p in props)
+    return f"\nFOREACH (_ IN CASE WHEN size(gone) > 0 THEN [1] ELSE [] END |\n  SET {sets})"
+
+
+def _claims_set(x: str, props: tuple[str, ...]) -> str:
+    """The row's properties on `x`, and what the source no longer asserts taken off.
+
+    `row.claim` lists the row's property names (",a,b,"). If the source's entry on `x` is from this run
+    (an earlier row or chunk of the same file, or a reload of it), the names are added to it. If it is
+    from an older run, the properties that entry named and this row does not are withdrawn, unless
+    another source claims them too: then the value stays (it is that source's, or, when this source
+    wrote last, this source's older one: a value overwritten is not kept anywhere to restore)."""
+    if not props:
+        return f"\nSET {x} += row.props"
+    mine, held = _claim_of_source("c"), _claim_props("c")
+    union = ("reduce(s = before, p IN split(row.claim, ',') | "
+             "CASE WHEN p = '' OR (s CONTAINS (',' + p + ',')) THEN s ELSE s + p + ',' END)")
+    return f"""
+WITH {x}, row, coalesce({x}.claims, []) AS claims
+WITH {x}, row, [c IN claims WHERE NOT {mine}] AS others, [c IN claims WHERE {mine}] AS mine
+WITH {x}, row, others, reduce(s = '', c IN mine | s + {held}) AS before,
+     any(c IN mine WHERE c ENDS WITH ('{CLAIM_SEP}' + $prov.run)) AS current,
+     reduce(s = '', c IN others | s + {held}) AS held
+WITH {x}, row, others, before, current,
+     CASE WHEN current THEN [] ELSE [p IN split(before, ',') WHERE p <> ''
+       AND NOT (row.claim CONTAINS (',' + p + ',')) AND NOT (held CONTAINS (',' + p + ','))] END AS gone
+SET {x} += row.props,
+    {x}.claims = others + [CASE WHEN current THEN {union} ELSE row.claim END + '{CLAIM_SEP}' + $prov.run]\
+{_withdraw(x, props)}"""
+
+
+def _retire_claims(x: str, props: tuple[str, ...]) -> str:
+    """Drop the source's entry from `x`.claims and withdraw what it alone claimed."""
+    if not props:
+        return ""
+    mine, held = _claim_of_source("c"), _claim_props("c")
+    return (
+        f"WITH {x}, coalesce({x}.claims, []) AS claims\n"
+        f"WITH {x}, [c IN claims WHERE NOT {mine}] AS others, [c IN claims WHERE {mine}] AS mine\n"
+        f"WITH {x}, others, reduce(s = '', c IN mine | s + {held}) AS before,\n"
+        f"     reduce(s = '', c IN others | s + {held}) AS held\n"
+        f"WITH {x}, others, [p IN split(before, ',') WHERE p <> '' AND NOT (held CONTAINS (',' + p + ','))] AS gone\n"
+        f"SET {x}.claims = CASE WHEN size(others) = 0 THEN null ELSE others END"
+        f"{_withdraw(x, props)}\n"
+    )
+
+
 def _retire_set(x: str) -> str:
     """Drop one source's claim (runs, name, record ids) from `x`, computed from the values before."""
     mine = of_source("coalesce(id_runs[i], '')")
@@ -63,8 +129,8 @@ def upsert_nodes_cypher(label: str, roles: tuple[str, ...] = ()) -> str:
         raise ValueError(f"{label} cannot carry role labels {bad}; allowed: {list(nt.roles)}")
     role_set = "".join(f"\nSET n:{r}" for r in roles)
     return (
-        f"UNWIND $rows AS row\nMERGE (n:{label} {{{nt.key}: row.key}})\nSET n += row.props"
-        f"{role_set}{_provenance_set('n')}\nRETURN count(n) AS written"
+        f"UNWIND $rows AS row\nMERGE (n:{label} {{{nt.key}: row.key}})"
+        f"{_claims_set('n', nt.properties)}{role_set}{_provenance_set('n')}\nRETURN count(n) AS written"
     )
 
 
@@ -83,7 +149,7 @@ def upsert_relationships_cypher(rel: str, start: str, end: str) -> str:
         f"MATCH (a:{start} {{{a.key}: row.start}})\n"
         f"MATCH (b:{end} {{{b.key}: row.end}})\n"
         f"MERGE (a)-[r:{rel}{merge_props}]->(b)\n"
-        f"SET r += row.props{_provenance_set('r')}\n"
+        f"{_claims_set('r', rt.properties).lstrip()}{_provenance_set('r')}\n"
         f"RETURN count(r) AS written"
     )
 
@@ -101,12 +167,14 @@ def missing_endpoints_cypher(start: str, end: str) -> str:
 
 
 def retire_nodes_cypher(label: str) -> str:
-    """Drop one source's claim from nodes it no longer asserts; delete nodes no source asserts."""
-    node_type(label)
+    """Drop one source's claim from nodes it no longer asserts (and the properties only it claimed);
+    delete nodes no source asserts."""
+    nt = node_type(label)
     return (
         f"MATCH (n:{label})\n"
         f"WHERE any(s IN coalesce(n.source_runs, []) WHERE {OF_SOURCE})\n"
         "  AND NOT $prov.run IN n.source_runs\n"
+        f"{_retire_claims('n', nt.properties)}"
         f"{_retire_set('n')}"
         "WITH n WHERE size(n.source_runs) = 0\n"
         "DETACH DELETE n\n"
@@ -115,11 +183,12 @@ def retire_nodes_cypher(label: str) -> str:
 
 
 def retire_relationships_cypher(rel: str) -> str:
-    rel_type(rel)
+    rt = rel_type(rel)
     return (
         f"MATCH ()-[r:{rel}]->()\n"
         f"WHERE any(s IN coalesce(r.source_runs, []) WHERE {OF_SOURCE})\n"
         "  AND NOT $prov.run IN r.source_runs\n"
+        f"{_retire_claims('r', rt.properties)}"
         f"{_retire_set('r')}"
         "WITH r WHERE size(r.source_runs) = 0\n"
         "DELETE r\n"

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-PROVENANCE: tuple[str, ...] = ("sources", "source_runs", "record_ids", "record_runs", "first_seen", "last_seen")
+# claims: which properties each source asserted (graph/cypher._claims_set), so a newer version of a
+# source withdraws what it no longer gives.
+PROVENANCE: tuple[str, ...] = ("sources", "source_runs", "record_ids", "record_runs", "first_seen", "last_seen",
+                               "claims")
 # A run tag is "<source>@<first RUN_DIGEST_CHARS hex digits of the content hash>" (no "@" after the
 # source's name); a run belongs to a source by exact name (graph/cypher.of_source), never by prefix.
 RUN_DIGEST_CHARS = 16

@@ -180,9 +180,12 @@ class GraphStore(ABC):
 
 
 def _without_nulls(row: Row) -> Row:
-    # Neither store keeps a null property; sending one would erase what another source set.
+    # Neither store keeps a null property; sending one would erase what another source set. A property
+    # the source leaves out is withdrawn instead, by the claim (graph/cypher._claims_set): the names
+    # of what this row asserts, ",a,b," (schema names: no "," or "|" in them).
     props = {k: v for k, v in row.get("props", {}).items() if v is not None and v != ""}
-    return {**row, "props": props, "record_id": row.get("record_id")}
+    claim = "," + "".join(f"{name}," for name in props)
+    return {**row, "props": props, "record_id": row.get("record_id"), "claim": claim}
 
 
 def add_to_networkx(graph: nx.MultiDiGraph, value: Any) -> None:
