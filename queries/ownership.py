@@ -259,12 +259,13 @@ class UltimateOwner:
 
     @property
     def basis(self) -> str:
-        """'stated' when every counted path is one published link, 'unknown' when a link's share is not
-        known at all, else 'computed' (along a chain, or summed over several links)."""
+        """'stated' when every counted path is one published link (a direct and a stated indirect
+        interest add up and stay stated), 'unknown' when a link's share is not known at all, else
+        'computed' (multiplied along a chain)."""
         bases = {p.basis for p in self.paths}
         if "unknown" in bases:
             return "unknown"
-        return "stated" if bases == {"stated"} and len(self.paths) == 1 else "computed"
+        return "stated" if bases == {"stated"} else "computed"
 
     @property
     def stated_indirect(self) -> bool:

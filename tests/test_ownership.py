@@ -13,6 +13,8 @@ Every company and person below is invented for these tests (names end "(fictiona
     Agent (flagged supernode) -DIRECTS-> D1, E1, T
     Ada -ASSOCIATE-> Sam;  Boris -DIRECTS-> A, B;  A, B at Address 1 and at mass Address 2 (supernode)
     Colony COL -OPERATES-> CO1 <-OWNS- Pia (P6) -OWNS-> CO2
+    S1 listed 2022-03-01;  Olek (PO) -SANCTIONED-> S2 (listed 2014, ended 2020-06-30);  PO -DIRECTS-> E2
+    Ada --5%, from 2030--> D3                                      not in force before 2030
 """
 
 from __future__ import annotations
@@ -31,10 +33,10 @@ PROV = {"source": "fixture-fictional", "source_prefix": "fixture-fictional@", "r
 COMPANIES = {"co:t": "Target Timber", "co:h": "Holding Hold", "co:a": "Alpha Trade", "co:b": "Beta Trade",
              "co:c": "Cedar Invest", "co:x": "Cross Holding", "co:d1": "Delta One", "co:d2": "Delta Two",
              "co:d3": "Delta Three", "co:e1": "Echo One", "co:col1": "Colony Works", "co:col2": "Colony Sister",
-             "co:agent": "Agent Services"}
+             "co:agent": "Agent Services", "co:e2": "Echo Two"}
 PERSONS = {"p:ada": "Ada Example", "p:boris": "Boris Sample", "p:carla": "Carla Test", "p:dora": "Dora Demo",
            "p:emil": "Emil Mock", "p:bearer": "To the Bearer", "p:sam": "Sam Sanctioned", "p:pia": "Pia Placeholder",
-           "p:nom": "На предъявителя"}
+           "p:nom": "На предъявителя", "p:old": "Olek Formerly Listed"}
 
 
 def _rows(pairs):
@@ -53,8 +55,10 @@ def populate(store) -> None:
     store.upsert_nodes("Address", [{"key": "ad:1", "props": {"full": "1 Fictional Lane"}, "record_id": "a1"},
                                    {"key": "ad:mass", "props": {"full": "99 Mass Registration St (fictional)",
                                                                 "supernode": True}, "record_id": "a2"}], PROV)
-    store.upsert_nodes("Sanction", [{"key": "s:1", "props": {"program": "FICTIONAL-PROGRAM"}, "record_id": "s"}],
-                       PROV)
+    store.upsert_nodes("Sanction", [
+        {"key": "s:1", "props": {"program": "FICTIONAL-PROGRAM", "listed": "2022-03-01"}, "record_id": "s"},
+        {"key": "s:2", "props": {"program": "FICTIONAL-OLD-PROGRAM", "listed": "2014-03-17",
+                                 "end_date": "2020-06-30"}, "record_id": "s2"}], PROV)
     store.upsert_nodes("Colony", [{"key": "col:1", "props": {"name": "Colony No. 0 (fictional)",
                                                              "synthetic": True}, "record_id": "c"}], PROV)
     store.upsert_relationships("OWNS", "Person", "Company", [
@@ -62,7 +66,7 @@ def populate(store) -> None:
         _rel("p:boris", "co:b", 3, share=100.0), _rel("p:carla", "co:c", 4),
         _rel("p:dora", "co:t", 5, share=25.0, end="2020-01-01"), _rel("p:emil", "co:t", 6, share=5.0, status="closed"),
         _rel("p:bearer", "co:t", 7, share=15.0), _rel("p:pia", "co:col1", 8, share=100.0),
-        _rel("p:pia", "co:col2", 9, share=100.0),
+        _rel("p:pia", "co:col2", 9, share=100.0), _rel("p:ada", "co:d3", 50, share=5.0, start="2030-01-01"),
     ], PROV)
     store.upsert_relationships("OWNS", "Company", "Company", [
         _rel("co:h", "co:t", 10, share=30.0), _rel("co:a", "co:t", 11, share=20.0),
@@ -72,14 +76,15 @@ def populate(store) -> None:
     ], PROV)
     store.upsert_relationships("DIRECTS", "Person", "Company", [
         _rel("p:sam", "co:d1", 20, role="director"), _rel("p:boris", "co:a", 21, role="director"),
-        _rel("p:boris", "co:b", 22, role="director"),
+        _rel("p:boris", "co:b", 22, role="director"), _rel("p:old", "co:e2", 23, role="director"),
     ], PROV)
     store.upsert_relationships("DIRECTS", "Company", "Company", [
         _rel("co:agent", c, 30 + i, role="nominee director") for i, c in enumerate(("co:d1", "co:e1", "co:t"))
     ], PROV)
     store.upsert_relationships("ASSOCIATE", "Person", "Person", [_rel("p:ada", "p:sam", 40, kind="associate")], PROV)
     store.upsert_relationships("SANCTIONED", "Person", "Sanction", [
-        {"start": "p:sam", "end": "s:1", "props": {"program": "FICTIONAL-PROGRAM"}, "record_id": "sanctions:1"}],
+        {"start": "p:sam", "end": "s:1", "props": {"program": "FICTIONAL-PROGRAM"}, "record_id": "sanctions:1"},
+        {"start": "p:old", "end": "s:2", "props": {"program": "FICTIONAL-OLD-PROGRAM"}, "record_id": "sanctions:2"}],
         PROV)
     store.upsert_relationships("REGISTERED_AT", "Company", "Address", [
         {"start": c, "end": a, "props": {}, "record_id": f"addr:{c}:{a}"}
@@ -145,6 +150,24 @@ def test_near_sanctioned_within_n_hops_not_more(net):
     assert [e.id for e in three.skipped_supernodes] == ["co:agent"]
     everything = {n.company.id: n.hops for n in near(net, "sanctioned", hops=3, include_supernodes=True).companies}
     assert everything["co:agent"] == 2 and everything["co:e1"] == 3 and everything["co:t"] == 3
+
+
+def test_as_of_honours_link_and_sanction_dates(net):
+    now = near(net, "sanctioned", hops=1, as_of="2026-01-01")
+    assert now.seeds == 1 and now.expired_sanctions == 1 and {n.company.id for n in now.companies} == {"co:d1"}
+    then = near(net, "sanctioned", hops=1, as_of="2019-01-01")  # S2 in force, S1 not yet listed
+    assert (then.seeds, then.expired_sanctions, then.future_sanctions) == (1, 0, 1)
+    assert {n.company.id: n.reason for n in then.companies} == {"co:e2": "FICTIONAL-OLD-PROGRAM"}
+    every = near(net, "sanctioned", hops=1, as_of="2026-01-01", include_expired=True)
+    assert every.seeds == 2 and {n.company.id for n in every.companies} == {"co:d1", "co:e2"}
+
+    before = _owners(ultimate_owners(net, "co:t", as_of="2019-06-01"))  # Dora's interest ended 2020-01-01
+    assert before["p:dora"].share == pytest.approx(25.0) and "p:emil" not in before  # closed, no end date
+    d3 = ultimate_owners(net, "co:d3", as_of="2026-01-01")
+    assert "p:ada" not in _owners(d3) and d3.not_started_excluded == 1
+    assert _owners(ultimate_owners(net, "co:d3", as_of="2031-01-01"))["p:ada"].share == pytest.approx(5.0)
+    with pytest.raises(QueryError, match="YYYY-MM-DD"):
+        near(net, "sanctioned", as_of="01/02/2026")
 
 
 def test_near_colony(net):
@@ -221,7 +244,9 @@ def test_cli(cli_net):
     assert [e["id"] for e in data["skipped_supernodes"]] == ["p:bearer"]
     assert "skipped 1 supernode(s)" in result.stderr and "left out 2 ended" in result.stderr
 
-    out = cli_net("owners", "near-sanctioned", "--hops", "2", "--format", "csv").stdout.splitlines()
+    near_out = cli_net("owners", "near-sanctioned", "--hops", "2", "--format", "csv", "--as-of", "2026-01-01")
+    assert "left out 1 expired designation(s) (ended before 2026-01-01)" in near_out.stderr
+    out = near_out.stdout.splitlines()
     assert out[0].startswith("company_id,company,country,hops,nearest")
     assert {line.split(",")[0] for line in out[1:]} == {"co:d1", "co:d2"}
 
