@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from queries.routes import SWITCH_TEXT, Route, RouteSearch
+from queries.routes import DIRECT_EXPORT, SWITCH_TEXT, Route, RouteSearch
 
 
 def route_text(n: int, route: Route) -> str:
     tag = " [SYNTHETIC DATA: fictional companies]" if route.synthetic else ""
-    lines = [f"Route {n} (score {route.score}) from colony {route.colony_name} [{route.colony}]{tag}"]
+    title = "Direct export" if route.kind == DIRECT_EXPORT else "Route"
+    lines = [f"{title} {n} (score {route.score}) from colony {route.colony_name} [{route.colony}]{tag}"]
     first = route.hops[0].seller
     lines.append(f"  0. {first['name']} ({first['country'] or '??'})  <- operated by the colony")
     for i, hop in enumerate(route.hops, start=1):
@@ -26,15 +27,27 @@ def route_text(n: int, route: Route) -> str:
 
 
 def routes_text(search: RouteSearch, limit: int | None = None) -> str:
-    """Every route (or the first `limit`), then one summary line. Limits that cut results are
-    reported by the caller, on stderr."""
+    """Relabeled routes (or the best `limit`), then direct exports of colony goods in a section of their
+    own, then one summary line. Limits that cut results are reported by the caller, on stderr."""
     shown: Sequence[Route] = search.routes[:limit] if limit else search.routes
-    summary = (f"{len(search.routes)} route(s) from {search.colonies_searched} colony producer(s) "
-               f"over {search.shipments_considered:,} shipments")
-    if limit and len(search.routes) > limit:
-        summary += f" (showing the best {limit})"
-    if shown:
-        hop = shown[0].hops[0]
+    direct: Sequence[Route] = search.direct_exports[:limit] if limit else search.direct_exports
+    parts = [f"Relabeled routes ({len(search.routes)})"]
+    parts += [route_text(n, r) for n, r in enumerate(shown, start=1)] or ["  none found"]
+    parts.append(f"{DIRECT_EXPORT[0].upper()}{DIRECT_EXPORT[1:]} to buyers abroad, declared origin kept and "
+                 f"HS code unchanged ({len(search.direct_exports)})")
+    parts += [route_text(n, r) for n, r in enumerate(direct, start=1)] or ["  none found"]
+    without = (f"; {search.producers_without_trade} other listed colony producer(s) have no shipments loaded"
+               if search.producers_without_trade else "")
+    summary = (f"{len(search.routes)} relabeled route(s) and {len(search.direct_exports)} direct export(s) "
+               f"from {search.producers_searched} colony producer(s) with trade, over "
+               f"{search.shipments_considered:,} shipments{without}")
+    if limit and (len(search.routes) > limit or len(search.direct_exports) > limit):
+        summary += f" (showing the best {limit} of each)"
+    first = next(iter([*shown, *direct]), None)
+    if first:
+        hop = first.hops[0]
+        which = "route 1" if shown else "direct export 1"
         summary += ("\nevery shipment row behind a hop: conveyor shipments --seller SELLER_ID --buyer BUYER_ID "
-                    f"(route 1, hop 1: --seller {hop.seller['id']} --buyer {hop.buyer['id']})")
-    return "\n\n".join([*(route_text(n, r) for n, r in enumerate(shown, start=1)), summary])
+                    f"({which}, hop 1: --seller {hop.seller['id']} --buyer {hop.buyer['id']})")
+    parts.append(summary)
+    return "\n\n".join(parts)

@@ -20,7 +20,7 @@ from .routes import Route
 _REMOTE_ASSETS = re.compile(r"<link[^>]*https?://[^>]*/>|<script[^>]*src=\"https?://[^>]*>\s*</script>", re.S)
 
 HOP_COLUMNS = (
-    "route", "score", "synthetic", "colony", "colony_name", "hop", "seller", "seller_name", "seller_country",
+    "route", "kind", "score", "synthetic", "colony", "colony_name", "hop", "seller", "seller_name", "seller_country",
     "buyer", "buyer_name", "buyer_country", "date", "hs_code", "code_switch", "origin_country", "value",
     "shipment_id", "source_file", "source_row", "evidence_shipments", "reasons",
 )
@@ -32,8 +32,8 @@ def route_rows(routes: Sequence[Route]) -> list[dict[str, Any]]:
         for i, hop in enumerate(route.hops, start=1):
             s = hop.shipment
             rows.append({
-                "route": n, "score": route.score, "synthetic": route.synthetic, "colony": route.colony,
-                "colony_name": route.colony_name, "hop": i,
+                "route": n, "kind": route.kind, "score": route.score, "synthetic": route.synthetic,
+                "colony": route.colony, "colony_name": route.colony_name, "hop": i,
                 "seller": hop.seller["id"], "seller_name": hop.seller["name"],
                 "seller_country": hop.seller["country"], "buyer": hop.buyer["id"],
                 "buyer_name": hop.buyer["name"], "buyer_country": hop.buyer["country"],
@@ -60,8 +60,8 @@ def write_csv(rows: Sequence[dict[str, Any]], path: Path, columns: Sequence[str]
 
 def routes_json(routes: Sequence[Route]) -> str:
     return json.dumps([
-        {"colony": r.colony, "colony_name": r.colony_name, "synthetic": r.synthetic, "score": r.score,
-         "reasons": r.reasons, "hops": [row for row in route_rows([r])]}
+        {"kind": r.kind, "colony": r.colony, "colony_name": r.colony_name, "synthetic": r.synthetic,
+         "score": r.score, "reasons": r.reasons, "hops": [row for row in route_rows([r])]}
         for r in routes
     ], indent=2, default=str, ensure_ascii=False)
 

@@ -82,6 +82,13 @@ DEFAULT_CONCORDANCES: frozenset[frozenset[str]] = frozenset({
 })
 
 
+# What a finding is. A relabeled route carries evidence that the goods were re-declared on the way (an
+# HS code switch or a declared origin other than the colony's country). A direct export is colony goods
+# leaving the colony's country straight to a buyer abroad, declared honestly: a finding in itself (the
+# goods of forced labour reached that buyer), but not relabeling, so it is reported apart.
+RELABELED = "relabeled route"
+DIRECT_EXPORT = "direct export of colony goods"
+
 SWITCH_TEXT = {
     "HS4": "within the same heading (HS4)",
     "HS2": "within the same chapter (HS2)",
@@ -120,6 +127,7 @@ class Route:
     hops: list[Hop]
     score: float = 0.0
     reasons: list[str] = field(default_factory=list)
+    kind: str = RELABELED
 
     @property
     def companies(self) -> list[str]:
@@ -128,10 +136,18 @@ class Route:
 
 @dataclass
 class RouteSearch:
-    routes: list[Route]
+    routes: list[Route]  # relabeled routes only
     limits_hit: list[str]
-    colonies_searched: int
+    colonies_searched: int  # colonies with at least one producer that sold something
     shipments_considered: int
+    direct_exports: list[Route] = field(default_factory=list)
+    producers_searched: int = 0  # distinct colony producers with sales: the starts of a search
+    producers_without_trade: int = 0  # listed operators (reference colonies) with no shipment loaded
+
+    @property
+    def findings(self) -> list[Route]:
+        """Relabeled routes, then direct exports: every finding, each with its kind."""
+        return [*self.routes, *self.direct_exports]
 
 
 def code_switch(before: str, after: str, concordances: Iterable[frozenset[str]]) -> str | None | bool:
@@ -267,6 +283,7 @@ def search_routes(
     supernode_degree: int | None = DEFAULT_SUPERNODE_DEGREE,
     sanctions_date: str | None = DEFAULT_SANCTIONS_DATE,
     maximal_only: bool = True,
+    direct_exports: bool = True,
     facts: TradeFacts | None = None,
 ) -> RouteSearch:
     """The search on plain records, no store needed (benchmarks run it on in-memory networks).
@@ -274,6 +291,7 @@ def search_routes(
     companies: id -> {name, country, supernode?, incorporation_date?, address?, directors?, addresses?};
     producers: rows of COLONY_PRODUCERS. With maximal_only a route is reported at its furthest reach:
     a prefix whose end company sold the goods on (into a reported route) is not reported again.
+    direct_exports: also report colony goods sold straight abroad, declared honestly (kind DIRECT_EXPORT).
     facts: TradeFacts of the whole trade when `shipments` is only the reachable part (find_routes);
     without them they are computed from `shipments`."""
     concordances = frozenset(concordances)
@@ -292,12 +310,20 @@ def search_routes(
     context = _Context(companies, by_pair, facts.degree, facts.first_sale, facts.unit_values, sanctions_date)
     starts = [r for r in producers if colony in (None, "all", r["colony"])]
     search = _Search(context, window_days, max_hops, max_routes, concordances, include_supernodes,
-                     supernode_degree, min_score, maximal_only)
+                     supernode_degree, min_score, maximal_only, direct_exports)
     for start in starts:
         search.from_producer(start, start["colony_country"], targets)
     search.report_cuts()
-    routes = sorted(search.routes, key=lambda r: (-r.score, len(r.hops), r.colony, r.companies))
-    return RouteSearch(routes, search.limits_hit, len(starts), facts.shipments)
+    found = sorted(search.routes, key=lambda r: (-r.score, len(r.hops), r.colony, r.companies))
+    # "N routes from M producers" counts the producers a search started from: an operator listed only as
+    # reference data, with no shipment loaded, was not searched.
+    trading = [s for s in starts if by_pair.get(s["producer"])]
+    producers = {s["producer"] for s in starts}
+    return RouteSearch([r for r in found if r.kind == RELABELED], search.limits_hit,
+                       len({s["colony"] for s in trading}), facts.shipments,
+                       direct_exports=[r for r in found if r.kind == DIRECT_EXPORT],
+                       producers_searched=len({s["producer"] for s in trading}),
+                       producers_without_trade=len(producers - {s["producer"] for s in trading}))
 
 
 def _facts_from_rows(rows: list[Shipment]) -> TradeFacts:
@@ -345,7 +371,7 @@ class _Context:
 
 class _Search:
     def __init__(self, ctx: _Context, window_days, max_hops, max_routes, concordances, supernodes,
-                 supernode_degree, min_score, maximal_only):
+                 supernode_degree, min_score, maximal_only, direct_exports):
         self.ctx = ctx
         self.companies = ctx.companies
         self.by_pair = ctx.by_pair
@@ -357,6 +383,7 @@ class _Search:
         self.supernode_degree = supernode_degree
         self.min_score = min_score
         self.maximal_only = maximal_only
+        self.direct_exports = direct_exports
         self.routes: list[Route] = []
         self.limits_hit: list[str] = []
         self._supernode_cuts: dict[str, int] = defaultdict(int)
@@ -382,7 +409,11 @@ class _Search:
         current = path[-1]
         onward = False
         if len(path) - 1 >= self.max_hops:
-            if any(nxt not in path and self._feasible(layers[-1], shipments)
+            # Cut only where the goods are sold on across a border: a sale inside one country is not where
+            # a route ends (see _kind), so a limit that stops one cuts no route.
+            here = self.companies.get(current, {}).get("country")
+            if any(nxt not in path and self.companies.get(nxt, {}).get("country") != here
+                   and self._feasible(layers[-1], shipments)
                    for nxt, shipments in self.by_pair.get(current, {}).items()):
                 self._hop_cuts += 1
         elif self._is_supernode(current):
@@ -402,11 +433,39 @@ class _Search:
                 self._route_cut = True
                 return onward
             route = self._route(start, path, layers)
-            if route.score >= self.min_score:
+            kind = self._kind(route, home)
+            if kind == DIRECT_EXPORT and self.direct_exports:
+                route.kind = DIRECT_EXPORT
+                route.reasons.insert(0, _direct_text(route, home))
                 self.routes.append(route)
                 return True
-            self._below_score += 1
+            if kind == RELABELED:
+                if route.score >= self.min_score:
+                    self.routes.append(route)
+                    return True
+                self._below_score += 1
         return onward
+
+    def _kind(self, route: Route, home: str | None) -> str | None:
+        """RELABELED, DIRECT_EXPORT, or None when the path's end is not where a finding ends."""
+        hops = route.hops
+        last = hops[-1]
+        country = last.seller.get("country")
+        if len(hops) > 1 and country and country == last.buyer.get("country"):
+            # A sale inside the market the goods were already brought into crosses no border, so no customs
+            # declaration relabels anything there: the route ends at the company that brought the goods
+            # in (the shorter path, reported on its own), not at its customers.
+            return None
+        origins = [h.shipment.origin for h in hops if h.shipment.origin]
+        if any(h.code_switch for h in hops) or any(o != home for o in origins):
+            return RELABELED
+        if all(h.seller.get("country") == home for h in hops):
+            return DIRECT_EXPORT  # the goods cross the border at the last hop, declared as they are
+        if last.shipment.origin is None:
+            # No declared origin where the goods travel on abroad: relabeling can be neither seen nor
+            # ruled out, so the score (counterparty signals) decides, as for any candidate.
+            return RELABELED
+        return None  # re-exported onward with the colony origin kept: no relabeling, nothing new
 
     def supernode(self, company: str) -> bool:
         info = self.companies.get(company, {})
@@ -421,8 +480,9 @@ class _Search:
         if self._route_cut:
             self.limits_hit.append(f"max_routes={self.max_routes}: more routes exist than were kept")
         if self._hop_cuts:
-            self.limits_hit.append(f"max_hops={self.max_hops}: {self._hop_cuts} route(s) could go further "
-                                   "and were not followed")
+            self.limits_hit.append(f"max_hops={self.max_hops}: {self._hop_cuts} path(s) reached the limit where "
+                                   "the goods were sold on across a border; longer routes were not followed "
+                                   "(raise --max-hops)")
         for company, n in sorted(self._supernode_cuts.items()):
             degree = self.ctx.degree.get(company, 0)
             self.limits_hit.append(f"supernode {company} ({degree} trade partners) not traversed: {n} path(s) "
@@ -488,11 +548,12 @@ def counterparty_flags(route: Route, ctx: _Context) -> list[tuple[float, str]]:
         if inc and ctx.sanctions_date and str(inc) >= ctx.sanctions_date:
             flags.append((1.0, f"hop {i}: {hop.seller['name']} registered {inc}, after the sanctions "
                                f"date {ctx.sanctions_date}"))
-        incoming = route.hops[i - 2].shipment.date
+        received = route.hops[i - 2].shipment
         first = ctx.first_sale.get((seller, hop.shipment.hs_code[:4]))
-        if first and first >= incoming:
-            flags.append((0.5, f"hop {i}: {hop.seller['name']} had no earlier trade in HS "
-                               f"{hop.shipment.hs_code[:4]} before receiving these goods"))
+        if first and first >= received.date:
+            # Named at the hop where the company received the goods: that is the trade it had none before.
+            flags.append((0.5, f"hop {i - 1}: {hop.seller['name']} received these goods ({received.date}, "
+                               f"shipment {received.id}) with no earlier trade in HS {hop.shipment.hs_code[:4]}"))
     dealer = ctx.companies.get(ids[1], {}) if len(ids) > 2 else {}
     for cid in ids[2:]:
         other = ctx.companies.get(cid, {})
@@ -521,6 +582,13 @@ def counterparty_flags(route: Route, ctx: _Context) -> list[tuple[float, str]]:
                 flags.append((1.5, f"rerouting triangle: {ids[a]} also traded directly with {ids[b]} "
                                    f"({len(direct)} shipment(s) from {direct[0].date})"))
     return flags
+
+
+def _direct_text(route: Route, home: str | None) -> str:
+    last = route.hops[-1]
+    origin = last.shipment.origin or "not declared"
+    return (f"{DIRECT_EXPORT}: sold to {last.buyer['name']} ({last.buyer.get('country')}) on "
+            f"{last.shipment.date}, HS {last.shipment.hs_code} unchanged, declared origin {origin}")
 
 
 def score_route(route: Route, home: str | None) -> None:

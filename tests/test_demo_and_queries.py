@@ -32,7 +32,7 @@ def test_demo_traces_a_relabeled_route_to_a_buyer_abroad(demo_run):
     text = done.stdout
     assert "SYNTHETIC" in text
     assert "hs: read 6,940 = loaded 6,940 + rejected 0" in text
-    assert "shipments:demo: read 9 = loaded 8 + rejected 1" in text
+    assert "shipments:demo: read 10 = loaded 9 + rejected 1" in text
     assert "Route 1" in text and "-> Nordic Home Interiors AB (fictional) (SE)" in text
     assert "code switched within the same heading (HS4)" in text
     assert "declared origin changed on the way (BY -> KZ)" in text
@@ -56,7 +56,7 @@ def test_demo_graph_answers_cli_commands(demo_run):
     # The shipped real catalogue (one row per colony) beside the one synthetic demo colony.
     with open(REFERENCE_COLONIES, newline="", encoding="utf-8") as fh:
         real_colonies = sum(1 for _ in csv.DictReader(fh))
-    assert stats["nodes"]["Colony"] == real_colonies + 1 and stats["evidence"]["shipment_rows"] == 8
+    assert stats["nodes"]["Colony"] == real_colonies + 1 and stats["evidence"]["shipment_rows"] == 9
     listed = subprocess.run([CONVEYOR, "--db", db, "query", "list"], capture_output=True, text=True, check=True)
     assert "colony-supply-paths" in listed.stdout
     paths = subprocess.run([CONVEYOR, "--db", db, "query", "run", "colony-supply-paths", "-p", "country=SE",

@@ -129,7 +129,7 @@ def test_demo_graph_exports_whole_with_counts_headers_and_evidence_note(run_cli)
     evidence = run_cli.cwd / "cli.db.evidence"
     parquet = [p.resolve() for p in evidence.rglob("*.parquet")]
     assert parquet and all(str(p) in output for p in parquet)
-    assert "8 rows" in output
+    assert "9 rows" in output
 
 
 def _awkward_graph(db: Path) -> None:

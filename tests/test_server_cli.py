@@ -34,9 +34,9 @@ def test_trade_and_routes_on_a_falkordb_server_match_the_embedded_store(falkordb
     printed = _trade(on_server)
     assert expected and _routes(on_server) == expected
     rows = json.loads(on_server("shipments", "--company", "demo:demo-woodworks", "--format", "json").stdout)
-    assert [r["id"] for r in rows] == ["DEMO-0001", "DEMO-0004"]
+    assert [r["id"] for r in rows] == ["DEMO-0001", "DEMO-0004", "DEMO-0010"]
     stats = json.loads(on_server("db", "stats", "--json").stdout)
-    assert stats["evidence"]["shipment_rows"] == 8 and stats["relationships"]["SUPPLIES"] == 6
+    assert stats["evidence"]["shipment_rows"] == 9 and stats["relationships"]["SUPPLIES"] == 7
     assert (tmp_path / "server-evidence").is_dir()
     for text in (*printed, json.dumps(stats)):
         assert falkordb_server.password not in text

@@ -31,28 +31,33 @@ from .query import render
               help="Treat companies with at least this many trade partners as supernodes (0 = only flagged ones).")
 @click.option("--all-prefixes", is_flag=True, help="Also report a route's prefixes that end abroad (by default "
               "a route is reported at its furthest reach).")
+@click.option("--direct-exports/--no-direct-exports", default=True, show_default=True,
+              help="Also report colony goods sold straight abroad with the colony's origin declared and the HS "
+                   "code unchanged (kind 'direct export of colony goods'), apart from relabeled routes.")
 @click.option("--format", "fmt", type=click.Choice(["text", "table", "csv", "json"]), default="text",
               show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the hops as CSV.")
 @click.pass_context
 def routes(ctx: click.Context, colony: str, countries: str, window_days: int, max_hops: int,
            max_routes: int, include_supernodes: bool, min_score: float, supernode_degree: int,
-           all_prefixes: bool, fmt: str, out: Path | None) -> None:
-    """Routes from colony production to buyers abroad, with the shipment rows behind every hop."""
+           all_prefixes: bool, direct_exports: bool, fmt: str, out: Path | None) -> None:
+    """Routes from colony production to buyers abroad, with the shipment rows behind every hop: relabeled
+    routes, and direct exports of colony goods (declared honestly) as a kind of their own."""
     targets = [c.strip().upper() for c in countries.split(",") if c.strip()]
     with store_from(ctx) as store:
         search = find_routes(store, evidence_from(ctx), colony=colony, to_countries=targets or None,
                              window_days=window_days, max_hops=max_hops, max_routes=max_routes,
                              include_supernodes=include_supernodes,
                              min_score=min_score, supernode_degree=supernode_degree or None,
-                             maximal_only=not all_prefixes)
+                             maximal_only=not all_prefixes, direct_exports=direct_exports)
+    findings = search.findings  # each with its kind: relabeled routes first, then direct exports
     if out:
-        write_csv(route_rows(search.routes), out, HOP_COLUMNS)
+        write_csv(route_rows(findings), out, HOP_COLUMNS)
     if fmt == "text":
         click.echo(routes_text(search))
     elif fmt == "json":
-        click.echo(routes_json(search.routes))
+        click.echo(routes_json(findings))
     else:
-        click.echo(render(route_rows(search.routes), fmt))
+        click.echo(render(route_rows(findings), fmt))
     for text in search.limits_hit:
         click.echo(f"limit: {text}", err=True)
