@@ -9,6 +9,7 @@ unknown. Tables are laid out for 80 columns; csv and json carry every field."""
 from __future__ import annotations
 
 import json
+import textwrap
 from typing import Any
 
 import click
@@ -281,11 +282,15 @@ def _hop_text(hop: Hop, first: bool = True) -> str:
     """'a -OWNS 30% stated-> b'; with first=False only the link and its far end (for chains)."""
     share = f" {hop.share_text}" if hop.share_text else ""
     start, end = hop.start.split(":", 1)[1], hop.end.split(":", 1)[1]
-    return f"{start} -{hop.type}{share}-> {end}" if first else f"-{hop.type}{share}-> {end}"
+    text = f"{start} -{hop.type}{share}-> {end}" if first else f"-{hop.type}{share}-> {end}"
+    recorded = (hop.recorded_start or hop.start, hop.recorded_end or hop.end)
+    if recorded != (hop.start, hop.end):  # stored on merged records: say which
+        text += f" (recorded {recorded[0].split(':', 1)[1]} -> {recorded[1].split(':', 1)[1]})"
+    return text
 
 
 def _title(text: str, as_of: str) -> str:
-    return f"{text}\nas of {as_of}"
+    return textwrap.fill(text, WIDTH, break_on_hyphens=False) + f"\nas of {as_of}"
 
 
 def _notes(skipped: list[Entity], ended: int, not_started: int, as_of: str, extra: list[str]) -> None:
