@@ -1,6 +1,8 @@
 """Route engine benchmark on synthetic networks (fictional companies, see loaders/synthetic.py).
 
 (a) precision / recall of planted routes at default settings and at other settings, over several seeds;
+(h) the hop limit: recall, precision and the paths a limit cut at max hops 4..10, on networks whose
+    planted routes pass a dealer and up to four transit traders, with distribution noise (--resale);
 (b) search time and peak memory of search_routes from all colonies vs networkx all_simple_paths with the
     same cutoff on the same shipment graph, in the same run.
 
@@ -10,6 +12,7 @@ Matching: a reported route matches a planted route when it has the same colony a
 company ids; every other reported route is a false positive.
 
     .venv/bin/python bench/bench_routes.py [--seeds 101,202,303] [--shipments 20000] [--big 1000000]
+        [--hops 4-10] [--resale 0.3]
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ def read_network(out: Path) -> tuple[list[Shipment], dict, list[dict]]:
 
 def score(routes, truth) -> tuple[float, float, int, int]:
     planted = {(t["colony_id"], tuple(t["companies"])) for t in truth}
-    found = {(r.colony, tuple(r.companies)) for r in routes}
+    found = {(r.colony, tuple(r.companies)) for r in routes if r.kind == "relabeled route"}
     tp = len(planted & found)
     return tp / len(planted), (tp / len(found) if found else 1.0), len(found - planted), len(planted - found)
 
@@ -83,6 +86,32 @@ def quality(seeds: list[int], n: int, tmp: Path) -> None:
             rr, pp, f1, f2 = score(res.routes, truth)
             r, p, fp, fn = r + rr, p + pp, fp + f1, fn + f2
         print(f"{name:<15} {r / len(nets):>7.3f} {p / len(nets):>9.3f} {fp:>5} {fn:>5}")
+
+
+def hop_limits(seeds: list[int], n: int, tmp: Path, hops: range, resale: float) -> None:
+    """Does a longer hop limit cost precision, and how much does a shorter one cut?"""
+    print(f"\n(h) hop limit, {n:,} shipments, 30 planted routes (dealer + 1..4 transits: up to 6 hops), "
+          f"resale {resale}, seeds {seeds}")
+    print(f"{'max hops':>8} {'recall':>7} {'precision':>9} {'FP':>4} {'FN':>4} {'planted longer':>14} "
+          f"{'paths cut':>9} {'seconds':>8}")
+    nets = []
+    for seed in seeds:
+        out = tmp / f"h{seed}"
+        generate_network(seed, out, n_shipments=n, n_routes=30, max_transit=4, resale=resale)
+        nets.append((read_network(out), read_truth(out / "truth.csv")))
+    for limit in hops:
+        r = p = 0.0
+        fp = fn = longer = cut = 0
+        t = time.perf_counter()
+        for (ships, comps, prods), truth in nets:
+            res = search_routes(ships, comps, prods, max_hops=limit)
+            rr, pp, f1, f2 = score(res.routes, truth)
+            r, p, fp, fn = r + rr, p + pp, fp + f1, fn + f2
+            longer += sum(t["hops"] > limit for t in truth)
+            cut += sum(int(x.split(": ")[1].split()[0]) for x in res.limits_hit if x.startswith("max_hops="))
+        took = time.perf_counter() - t
+        print(f"{limit:>8} {r / len(nets):>7.3f} {p / len(nets):>9.3f} {fp:>4} {fn:>4} {longer:>14} {cut:>9} "
+              f"{took:>8.2f}")
 
 
 def speed(n: int, tmp: Path, nx_seconds: float) -> None:
@@ -133,10 +162,16 @@ def main() -> None:
     ap.add_argument("--shipments", type=int, default=20_000)
     ap.add_argument("--big", type=int, default=1_000_000)
     ap.add_argument("--nx-seconds", type=float, default=60.0)
+    ap.add_argument("--hops", default="4-10", help="hop limits for (h), as FIRST-LAST; empty to skip")
+    ap.add_argument("--resale", type=float, default=0.3, help="share of planted buyers that resell at home")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if args.seeds:  # --seeds "" runs the speed part only
             quality([int(s) for s in args.seeds.split(",")], args.shipments, Path(tmp))
+            if args.hops:
+                first, last = (int(x) for x in args.hops.split("-"))
+                hop_limits([int(s) for s in args.seeds.split(",")], args.shipments, Path(tmp),
+                           range(first, last + 1), args.resale)
         if args.big:
             speed(args.big, Path(tmp), args.nx_seconds)
 

@@ -243,7 +243,7 @@ def generate_network(seed: int, out_dir: str | Path, n_shipments: int = 5000, n_
                      n_routes: int = 20, n_hubs: int | None = None, window_days: int = 180, *,
                      hub_share: float | None = None, rows_per_seller: float = ROWS_PER_SELLER,
                      rows_per_buyer: float = ROWS_PER_BUYER, buyer_skew: float = BUYER_SKEW,
-                     max_transit: int = 2) -> dict[str, Path]:
+                     max_transit: int = 2, resale: float = 0.0) -> dict[str, Path]:
     """Write colonies.csv, shipments.csv and truth.csv into out_dir; returns their paths.
 
     n_shipments is a target: planted routes and noise come first, background trade fills the rest (so
@@ -251,7 +251,9 @@ def generate_network(seed: int, out_dir: str | Path, n_shipments: int = 5000, n_
     Shape: n_hubs hubs (None: about one per 500 shipments, 2 to 6; 0: none) sell hub_share of the
     background rows (default 0.35; must be 0 without hubs); one seller per rows_per_seller rows and one
     buyer per rows_per_buyer rows (smaller: many small traders); buyer popularity 1 / (k + 1) ** buyer_skew
-    (0: uniform); planted routes pass through 1..max_transit transit companies (1 to 4)."""
+    (0: uniform); planted routes pass through 1..max_transit transit companies (1 to 4). resale: the share
+    of planted routes whose buyer sells the goods on inside its own country afterwards (distribution, as
+    importers do; not part of the route): realistic noise for how far a search should walk."""
     if not 1 <= max_transit <= MAX_TRANSIT:
         raise ValueError(f"max_transit must be 1..{MAX_TRANSIT}, not {max_transit}")
     if n_hubs is not None and n_hubs < 0:
@@ -262,6 +264,8 @@ def generate_network(seed: int, out_dir: str | Path, n_shipments: int = 5000, n_
         hub_share = HUB_SHARE if n_hubs else 0.0
     if not 0.0 <= hub_share <= 1.0 or (hub_share > 0 and not n_hubs):
         raise ValueError(f"hub_share must be in [0, 1] and 0 without hubs, not {hub_share} with {n_hubs} hubs")
+    if not 0.0 <= resale <= 1.0:
+        raise ValueError(f"resale must be in [0, 1], not {resale}")
     if rows_per_seller <= 0 or rows_per_buyer <= 0 or buyer_skew < 0:
         raise ValueError("rows_per_seller and rows_per_buyer must be > 0, buyer_skew >= 0")
     rng = random.Random(seed)
@@ -298,7 +302,7 @@ def generate_network(seed: int, out_dir: str | Path, n_shipments: int = 5000, n_
     for r in range(1, n_routes + 1):
         colony_id, producer, base = producers[(r - 1) % len(producers)]
         truth.append(_plant_route(net, r, colony_id, producer, base, net_buyers["route"], dealers_by_colony,
-                                  window_days, max_transit))
+                                  window_days, max_transit, resale))
     for _colony_id, producer, base in producers:
         _plant_noise(net, producer, base, hubs, net_buyers, window_days)
     for _ in range(max(3, n_routes // 3)):  # relabeling chains from producers that are not colonies
@@ -352,7 +356,8 @@ def _background(g: np.random.Generator, n: int, hubs: np.ndarray, hub_share: flo
 
 
 def _plant_route(net: _Net, r: int, colony_id: str, producer: Company, base: str, route_buyers: np.ndarray,
-                 dealers_by_colony: dict[str, list[Company]], window_days: int, max_transit: int) -> dict:
+                 dealers_by_colony: dict[str, list[Company]], window_days: int, max_transit: int,
+                 resale: float = 0.0) -> dict:
     rng = net.rng
     signals = []
     known = dealers_by_colony.setdefault(colony_id, [])
@@ -408,6 +413,11 @@ def _plant_route(net: _Net, r: int, colony_id: str, producer: Company, base: str
         net.ship(seller, buyer, days[k], codes[k], origin, factor)
         for _ in range(rng.randint(0, 2)):  # repeat business on the same hop, a little later
             net.ship(seller, buyer, days[k] + rng.randint(1, 20), codes[k], origin)
+    # Drawn only when asked for, so networks without resale keep their bytes for a seed.
+    if resale and rng.random() < resale:  # the buyer distributes in its own country, goods unchanged
+        for _ in range(rng.randint(1, 3)):
+            net.ship(final, net.company("retailer", final.country), days[-1] + rng.randint(5, 90), codes[-1],
+                     origin)
     if triangle:  # rerouting triangle: the dealer sold to the buyer directly, before
         for _ in range(rng.randint(1, 3)):
             net.ship(dealer, final, t0 - rng.randint(250, 450), base, HOME)

@@ -65,9 +65,11 @@ EVIDENCE_COLUMNS = ["id", "seller", "buyer", "date", "hs_code", "origin_country"
 # of partners (a hub, a port forwarder) is not walked through: every path through it would be a route.
 DEFAULT_MIN_SCORE = 2.0
 # Colony goods often pass a dealer and three or four transit traders before the buyer: producer ->
-# dealer -> up to four transits -> buyer is six hops. With 4, such routes were cut and their prefixes
-# reported instead (recall and precision fell); 6 cost no measurable time at 1M rows (pruned search).
-DEFAULT_MAX_HOPS = 6
+# dealer -> up to four transits -> buyer is six hops. Measured (bench/README.md, hop limit): at 4 and 5
+# such routes were cut and their prefixes reported instead; 6 to 10 found every planted route with the
+# same precision (distribution after import is not walked into, see _Search._kind). 8 leaves two hops
+# for chains longer than the benchmark's at no measured cost; 9 and 10 began to cost search time.
+DEFAULT_MAX_HOPS = 8
 DEFAULT_SUPERNODE_DEGREE = 40
 # EU restrictive measures on Belarus after February 2022 (Council Decision (CFSP) 2022/356, 2 March 2022).
 DEFAULT_SANCTIONS_DATE = "2022-03-02"

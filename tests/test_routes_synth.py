@@ -304,3 +304,14 @@ def test_an_independent_network_at_default_settings(run_cli, tmp_path, seed):
     hit = found & net.truth
     recall, precision = len(hit) / len(net.truth), len(hit) / max(len(found), 1)
     assert recall >= 0.95 and precision >= 0.95, (recall, precision, sorted(found ^ net.truth))
+
+
+def test_buyers_that_resell_at_home_do_not_lengthen_routes(run_cli, tmp_path):
+    """Planted buyers that distribute the goods in their own country (--resale): the route still ends at
+    the buyer that brought them in, at the default hop limit."""
+    paths = _load(run_cli, tmp_path, 61, n_shipments=1500, n_routes=12, n_colonies=3, max_transit=4, resale=0.6)
+    with open(paths["shipments"], newline="", encoding="utf-8") as fh:
+        assert any(r["importer_id"].startswith("syn:retailer") for r in csv.DictReader(fh))
+    planted = {(t["colony_id"], tuple(t["companies"])) for t in read_truth(paths["truth"])}
+    found = _found(json.loads(run_cli("routes", "--format", "json").stdout))
+    assert found == planted, found ^ planted

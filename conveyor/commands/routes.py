@@ -21,7 +21,7 @@ from .query import render
 @click.option("--window-days", type=click.IntRange(1, 3650), default=180, show_default=True,
               help="Longest time between a hop and the next.")
 @click.option("--max-hops", type=click.IntRange(1, 10), default=DEFAULT_MAX_HOPS, show_default=True,
-              help="Longest chain: producer, dealer, up to four transit traders, buyer is 6.")
+              help="Longest chain in hops (producer, dealer, four transit traders, buyer is 6).")
 @click.option("--max-routes", type=click.IntRange(1, 1_000_000), default=1000, show_default=True)
 @click.option("--include-supernodes", is_flag=True, help="Traverse companies flagged as supernodes.")
 @click.option("--min-score", type=float, default=DEFAULT_MIN_SCORE, show_default=True,

@@ -37,15 +37,19 @@ from loaders.synthetic import (
 @click.option("--max-transit", type=click.IntRange(1, MAX_TRANSIT), default=2, show_default=True,
               help="Planted routes pass 1..N transit companies between dealer and buyer "
                    "(a route is N+2 hops: use `routes --max-hops` to match).")
+@click.option("--resale", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True,
+              help="Share of planted routes whose buyer then sells the goods inside its own country "
+                   "(distribution noise, not part of the route).")
 def synth(seed: int, out: Path, n_shipments: int, n_colonies: int, n_routes: int, n_hubs: int | None,
           hub_share: float | None, rows_per_seller: float, rows_per_buyer: float, buyer_skew: float,
-          max_transit: int) -> None:
+          max_transit: int, resale: float) -> None:
     """A SYNTHETIC network: every company fictional, every row synthetic=true; truth.csv lists the
     planted routes. Load it with `conveyor load colonies` and `conveyor load trade`."""
     if n_hubs == 0 and hub_share:
         raise click.BadParameter("needs hubs: --hubs 0 sells no background rows from hubs", param_hint="--hub-share")
     paths = generate_network(seed, out, n_shipments=n_shipments, n_colonies=n_colonies, n_routes=n_routes,
                              n_hubs=n_hubs, hub_share=hub_share, rows_per_seller=rows_per_seller,
-                             rows_per_buyer=rows_per_buyer, buyer_skew=buyer_skew, max_transit=max_transit)
+                             rows_per_buyer=rows_per_buyer, buyer_skew=buyer_skew, max_transit=max_transit,
+                             resale=resale)
     for name, path in paths.items():
         click.echo(f"{name}: {path}")
