@@ -7,6 +7,7 @@ import signal
 import click
 
 from .commands.analysis import mirror, switching
+from .commands.colonies import colonies
 from .commands.db import db
 from .commands.demo import demo
 from .commands.export import export
@@ -46,7 +47,8 @@ def cli(ctx: click.Context, db: str | None, batch_size: int | None, evidence: st
     ctx.obj = Settings(db, batch_size, evidence)
 
 
-for command in (db, load, query, routes, shipments, demo, mirror, switching, gaps, resolve, owners, synth, export):
+for command in (db, load, query, routes, shipments, demo, mirror, switching, gaps, resolve, owners, synth, export,
+                colonies):
     cli.add_command(command)
 
 

@@ -74,16 +74,19 @@ NODES: dict[str, NodeType] = {
             "Company", "id",
             (*_ENTITY_PROPS, "legal_form", "jurisdiction", "registration_number", "lei", "unp", "inn",
              "ogrn", "imo", "incorporation_date", "dissolution_date", "status", "address", "schema",
-             "identifiers"),
-            "A legal entity: producer, dealer, intermediary or buyer (role labels).",
-            indexed=("name_norm", "lei", "unp", "inn", "ogrn", "registration_number", "country", "merged_into"),
+             "identifiers", "catalogue_kind", "brands", "source_url"),
+            "A legal entity: producer, dealer, intermediary or buyer (role labels). catalogue_kind marks an "
+            "organisation of the reference catalogue (authority, production_enterprise, branch, workshop, "
+            "sales_enterprise, brand); brands: brand names it sells under; source_url: the cited source.",
+            indexed=("name_norm", "lei", "unp", "inn", "ogrn", "registration_number", "country", "merged_into",
+                     "catalogue_kind"),
             roles=COMPANY_ROLES,
         ),
         NodeType(
             "Person", "id",
             # birth_date: the first given; birth_dates: every one a source gives (sanctions lists list
             # several); identifiers: every passport / national id as "kind:value".
-            (*_ENTITY_PROPS, "birth_date", "birth_dates", "nationality", "position", "identifiers"),
+            (*_ENTITY_PROPS, "birth_date", "birth_dates", "nationality", "position", "identifiers", "source_url"),
             "A natural person: owner, director, sanctioned individual.",
             indexed=("name_norm", "merged_into"),
         ),
@@ -125,8 +128,12 @@ _PARTY = ("Company", "Person")
 RELATIONSHIPS: dict[str, RelType] = {
     r.type: r
     for r in (
-        RelType("OPERATES", (("Colony", "Company"),), ("source_url",),
-                "The colony's production is run by this enterprise."),
+        # A catalogue link cites source_url; a link found by matching a trade party to a catalogue
+        # organisation (jobs/colony_match.py) also says how: party (exporter, notify, place_of_receipt),
+        # catalogue_id, matched_name, basis (unp, exact name, fuzzy name, brand), score, judgement.
+        RelType("OPERATES", (("Colony", "Company"),),
+                ("source_url", "party", "catalogue_id", "matched_name", "basis", "score", "judgement"),
+                "The colony's production is run (or, for a brand, sold) by this enterprise."),
         RelType("MAKES", (("Colony", "Product"), ("Company", "Product")), ("source_url",),
                 "Documented production of goods under an HS code."),
         RelType("OF", (("TradeFlow", "Product"),), (), "The goods' HS code."),
@@ -159,9 +166,12 @@ RELATIONSHIPS: dict[str, RelType] = {
         RelType("IN", tuple((n, "Country") for n in ("Company", "Person", "Address", "Colony")), (),
                 "Country of registration or location."),
         RelType("SANCTIONED", tuple((n, "Sanction") for n in (*_PARTY, "Colony")),
-                ("program", "authority", "listed"), "Subject of a sanctions designation."),
+                ("program", "authority", "listed", "source_url"), "Subject of a sanctions designation."),
+        RelType("HEADS", (("Person", "Colony"),), ("position", "basis", "source_url"),
+                "Head (or former head) of a colony, as a cited source gives the position."),
         RelType("ASSOCIATE", (("Person", "Person"), ("Person", "Company"), ("Company", "Company")),
-                ("kind", "start", "end"), "Family, associate or other declared link.", key="record"),
+                ("kind", "start", "end", "source_url"), "Family, associate or other declared link.",
+                key="record"),
         RelType(
             "SAME_AS", (("Company", "Company"), ("Person", "Person")),
             ("score", "method", "reasons", "judgement"),

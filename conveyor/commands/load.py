@@ -1,4 +1,4 @@
-"""`conveyor load hs|colonies|registry|sanctions|trade FILE`: every load reports read = loaded + rejected."""
+"""`conveyor load hs|colonies|reference|registry|sanctions|trade FILE`: every load reports read = loaded + rejected."""
 
 from __future__ import annotations
 
@@ -8,16 +8,19 @@ from pathlib import Path
 
 import click
 
-from jobs.trade import derive_trade, roles_after_colony_load
+from jobs.trade import roles_after_colony_load
 from loaders.base import Chunk, LoadReport
 from loaders.base import load as run_load
 from loaders.colonies import read_colonies
 from loaders.formats import REGISTRY_FORMATS, TRADE_FORMATS, read
 from loaders.hs import read_hs
+from loaders.reference import reference_steps
 from loaders.sanctions import SANCTION_FORMATS, read_sanctions
 from loaders.shipments_load import load_shipments
 
 from ..context import estimated_rows, evidence_from, row_progress, staged_progress, store_from
+from ..data import REFERENCE_COLONIES
+from .colonies import derive_trade_and_match, match_everything
 
 _file = click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 _rejects = click.option("--rejects", "rejects_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -75,6 +78,26 @@ def colonies(ctx: click.Context, file: Path, rejects_dir: Path, source: str | No
     run_loader(ctx, read_colonies(file), source=source or f"colonies:{file.stem}", file=file,
                fmt="colonies", rejects_dir=rejects_dir, as_json=as_json,
                finish=lambda store: roles_after_colony_load(store, evidence))
+
+
+@load.command()
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path),
+                default=REFERENCE_COLONIES.parent)
+@_rejects
+@click.option("--source", "prefix", default="reference", show_default=True,
+              help="Source name prefix: each file loads as PREFIX:<file stem>.")
+@_json
+@click.pass_context
+def reference(ctx: click.Context, folder: Path, rejects_dir: Path, prefix: str, as_json: bool) -> None:
+    """The cited reference catalogue (default: the one shipped, conveyor/data/reference/): colonies, the
+    DEP, enterprises, branches, sales enterprise and brands with every published name, sanctioned heads;
+    then current trade rows are matched to it (see `conveyor colonies matches`)."""
+    evidence = evidence_from(ctx)
+    steps = reference_steps(folder, prefix)
+    for i, step in enumerate(steps):
+        last = i == len(steps) - 1
+        run_loader(ctx, step.chunks, source=step.source, file=step.path, fmt=step.fmt, rejects_dir=rejects_dir,
+                   as_json=as_json, finish=(lambda store: match_everything(store, evidence)) if last else None)
 
 
 @load.command()
@@ -136,5 +159,5 @@ def trade(ctx: click.Context, file: Path, fmt: str, mapping: Path | None, reject
     progress = staged_progress(f"loading {file.name}", estimated_rows(file))
     with store_from(ctx, create=True) as store, progress as (rows, stage):
         report = load_shipments(store, evidence_from(ctx), file, source=name, mapping=mapping,
-                                rejects_dir=rejects_dir, derive=derive_trade, progress=rows, stage=stage)
+                                rejects_dir=rejects_dir, derive=derive_trade_and_match, progress=rows, stage=stage)
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.summary())
