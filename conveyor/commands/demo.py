@@ -13,6 +13,7 @@ from jobs.trade import derive_trade
 from loaders.base import load as run_load
 from loaders.colonies import read_colonies
 from loaders.hs import read_hs
+from loaders.reference import reference_steps
 from loaders.shipments_load import load_shipments
 from queries.export import HOP_COLUMNS, route_rows, routes_graph, write_csv, write_gexf, write_html
 from queries.routes import find_routes
@@ -43,7 +44,7 @@ def demo(ctx: click.Context, out: Path) -> None:
         rejects = out / "rejects"
         steps = (
             ("hs", read_hs(HS_FILE), HS_FILE, "hs", None),
-            ("colonies:reference", read_colonies(REFERENCE_COLONIES), REFERENCE_COLONIES, "colonies", None),
+            *((s.source, s.chunks, s.path, s.fmt, None) for s in reference_steps(REFERENCE_COLONIES.parent)),
             ("colonies:demo", read_colonies(DEMO_COLONIES), DEMO_COLONIES, "colonies", None),
         )
         for source, chunks, path, fmt, finish in steps:
