@@ -46,7 +46,7 @@ def read_sanctions_csv(path: str | Path, *, source: str, mapping: str | Path | N
         raise SourceError(p, "--format csv needs --mapping (a YAML file naming this file's columns, the entity kind "
                              "and the sanction fields; see loaders/mappings/sanctions-example.yml)")
     mp = Path(mapping)
-    m = load_mapping(mp, FIELDS, REQUIRED, OPTIONS)
+    m = load_mapping(mp, FIELDS, REQUIRED, OPTIONS, fmt="csv")
     kinds = _kinds(mp, m)
     template = _template(mp, m, source)
     separator = str(m.options.get("separator") or ";")
