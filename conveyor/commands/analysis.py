@@ -9,26 +9,40 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from graph.files import atomic_output
 from queries.analysis import TRANSIT_COUNTRIES, code_switching, mirror_gaps, to_records, transit_shift
 
 from ..context import store_from
+from ..outputs import checked_output
 from .query import render
 
 _format = click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
                        show_default=True)
-_out = click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-                    help="Also write the result to this file (.json as JSON, anything else as CSV).")
+def out_options(command):
+    """--out FILE (.json as JSON, anything else as CSV) and --force to replace an existing one."""
+    command = click.option("--force", is_flag=True, help="Replace the --out file if it exists.")(command)
+    return click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+                        help="Also write the result to this file (.json as JSON, anything else as CSV).")(command)
 
 
-def emit(frame: pd.DataFrame, fmt: str, out: Path | None) -> None:
-    rows = to_records(frame)
-    if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if out.suffix.lower() == ".json":
-            out.write_text(json.dumps(rows, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+def out_target(ctx: click.Context, out: Path | None, force: bool, inputs: tuple[Path, ...] = ()) -> Path | None:
+    """Checked before any work is done: never the graph, its sidecars or evidence, never an input."""
+    return checked_output(ctx, out, force=force, inputs=inputs) if out else None
+
+
+def write_result(frame: pd.DataFrame, target: Path | None) -> None:
+    if target is None:
+        return
+    with atomic_output(target) as fh:
+        if target.suffix.lower() == ".json":
+            fh.write(json.dumps(to_records(frame), indent=2, ensure_ascii=False, default=str))
         else:
-            frame.to_csv(out, index=False)
-    click.echo(render(rows, fmt))
+            frame.to_csv(fh, index=False)
+
+
+def emit(frame: pd.DataFrame, fmt: str, target: Path | None) -> None:
+    write_result(frame, target)
+    click.echo(render(to_records(frame), fmt))
 
 
 def codes_option(text: str) -> list[str]:
@@ -50,15 +64,16 @@ def codes_option(text: str) -> list[str]:
 @click.option("--annual", is_flag=True, help="Compare by year (monthly periods summed).")
 @click.option("--flagged-only", is_flag=True)
 @_format
-@_out
+@out_options
 @click.pass_context
 def mirror(ctx: click.Context, level: str, period: str, threshold: float, cif_fob: float, annual: bool,
-           flagged_only: bool, fmt: str, out: Path | None) -> None:
+           flagged_only: bool, fmt: str, out: Path | None, force: bool) -> None:
     """Mirror gaps: exports an exporter reports vs imports the importer reports (Fisman & Wei 2004)."""
+    target = out_target(ctx, out, force)
     with store_from(ctx) as store:
         frame = mirror_gaps(store, level=int(level), period=period, threshold=threshold, cif_fob=cif_fob,
                             annual=annual, flagged_only=flagged_only)
-    emit(frame, fmt, out)
+    emit(frame, fmt, target)
 
 
 @click.command()
@@ -71,10 +86,10 @@ def mirror(ctx: click.Context, level: str, period: str, threshold: float, cif_fo
 @click.option("--drop", type=click.FloatRange(0, 1), default=0.3, show_default=True)
 @click.option("--rise", type=click.FloatRange(0, None), default=0.3, show_default=True)
 @_format
-@_out
+@out_options
 @click.pass_context
 def switching(ctx: click.Context, sanctions_date: str, codes: str, family_level: str, transit: str, drop: float,
-              rise: float, fmt: str, out: Path | None) -> None:
+              rise: float, fmt: str, out: Path | None, force: bool) -> None:
     """Codes whose flows fall after a sanctions date while sibling codes rise; shifts to transit countries."""
     try:
         date = dt.date.fromisoformat(sanctions_date).isoformat()
@@ -82,6 +97,7 @@ def switching(ctx: click.Context, sanctions_date: str, codes: str, family_level:
         raise click.BadParameter(f"{sanctions_date!r} is not YYYY-MM-DD", param_hint="--sanctions-date") from None
     prefixes = codes_option(codes)
     countries = [c.strip().upper() for c in transit.split(",") if c.strip()]
+    target = out_target(ctx, out, force)
     with store_from(ctx) as store:
         switched = code_switching(store, sanctions_date=date, codes=prefixes, family_level=int(family_level),
                                   drop=drop, rise=rise)
@@ -91,11 +107,10 @@ def switching(ctx: click.Context, sanctions_date: str, codes: str, family_level:
                      ignore_index=True)
     both = both[["finding", *[c for c in both.columns if c != "finding"]]]
     if fmt == "table":
-        if out:
-            emit(both, "csv", out)
+        write_result(both, target)
         click.echo("Code switching (a code falls while its siblings rise):")
         click.echo(render(to_records(switched), "table"))
         click.echo(f"Flows to transit countries ({', '.join(countries)}):")
         click.echo(render(to_records(shifted), "table"))
     else:
-        emit(both, fmt, out)
+        emit(both, fmt, target)

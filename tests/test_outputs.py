@@ -1,0 +1,83 @@
+"""--out never replaces the graph, its sidecar files, its evidence store or an input, and replaces an
+existing file only with --force; what it writes appears whole (temporary file + rename), and a symlink
+planted at a temporary name is never followed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conveyor.cli import cli
+from graph.files import atomic_output
+
+FIX = Path(__file__).parent / "fixtures" / "trade"
+
+
+@pytest.fixture(scope="module")
+def graph(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("outputs")
+    db = folder / "g.db"
+    result = CliRunner().invoke(cli, ["--db", str(db), "load", "trade", "--format", "comtrade",
+                                      str(FIX / "comtrade-synthetic.csv"), "--rejects", str(folder / "rejects")])
+    assert result.exit_code == 0, result.output
+    return db
+
+
+def _mirror(db: Path, out: Path, *extra: str):
+    return CliRunner().invoke(cli, ["--db", str(db), "mirror", "--out", str(out), *extra])
+
+
+def test_out_may_not_be_the_graph_or_its_evidence(graph: Path) -> None:
+    before = graph.read_bytes()
+    evidence = graph.with_name(graph.name + ".evidence")
+    for target in (graph, evidence, evidence / "x.csv"):
+        result = _mirror(graph, target, "--force")
+        assert result.exit_code == 1 and "would overwrite" in result.output, result.output
+    assert graph.read_bytes() == before
+
+
+def test_out_may_not_be_an_input(graph: Path, tmp_path: Path) -> None:
+    codes = tmp_path / "codes.csv"
+    codes.write_text((FIX / "sanctions-synthetic.csv").read_text())
+    result = CliRunner().invoke(cli, ["--db", str(graph), "gaps", "--codes", str(codes), "--out", str(codes),
+                                      "--force"])
+    assert result.exit_code == 1 and "an input of this command" in result.output
+    assert codes.read_text() == (FIX / "sanctions-synthetic.csv").read_text()
+
+
+def test_an_existing_file_is_replaced_only_with_force(graph: Path, tmp_path: Path) -> None:
+    out = tmp_path / "mirror.csv"
+    out.write_text("keep me")
+    result = _mirror(graph, out)
+    assert result.exit_code == 1 and "--force" in result.output and out.read_text() == "keep me"
+    result = _mirror(graph, out, "--force")
+    assert result.exit_code == 0, result.output
+    assert out.read_text().startswith("reporter") or "," in out.read_text().splitlines()[0]
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_switching_table_with_out_prints_tables_not_csv(graph: Path, tmp_path: Path) -> None:
+    out = tmp_path / "switching.csv"
+    result = CliRunner().invoke(cli, ["--db", str(graph), "switching", "--sanctions-date", "2022-06-03",
+                                      "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Code switching"), result.output[:200]
+    assert out.read_text().startswith("finding,")
+
+
+def test_atomic_output_never_follows_a_planted_symlink_and_leaves_nothing_on_failure(tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    target = tmp_path / "report.csv"
+    # The old writers used the fixed name report.csv.tmp: a link planted there redirected the write.
+    (tmp_path / "report.csv.tmp").symlink_to(victim)
+    with atomic_output(target) as fh:
+        fh.write("new\n")
+    assert target.read_text() == "new\n" and victim.read_text() == "precious"
+    with pytest.raises(RuntimeError), atomic_output(target) as fh:
+        fh.write("half")
+        raise RuntimeError("interrupted")
+    assert target.read_text() == "new\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.csv", "report.csv.tmp", "victim.txt"]
