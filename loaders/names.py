@@ -11,6 +11,8 @@ import fingerprints
 import pycountry
 from rigour.names import remove_org_types
 
+from graph.keys import bounded
+
 # Belarusian and Russian state-enterprise forms that rigour's list does not carry (ISO 20275 ELF
 # codes for BY, e.g. 9X63 "унитарное предприятие").
 _EXTRA_FORMS = re.compile(
@@ -45,7 +47,7 @@ def normalise_country(value: str | None) -> str | None:
 def company_key(name: str, country: str | None) -> str:
     """A stable key for a company known only by name and country (no registry identifier)."""
     slug = normalise_name(name).replace(" ", "-")
-    return f"co:{(country or 'xx').lower()}:{slug}"
+    return bounded(f"co:{(country or 'xx').lower()}:{slug}")
 
 
 def search_key(text: str | None) -> str:

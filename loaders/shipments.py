@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from graph.evidence import COLUMNS, SCHEMA
+from graph.keys import MAX_INDEXED_BYTES, bounded
 
 from .base import Reject, SourceError
 from .csvfile import check_readable, read_header
@@ -163,6 +164,11 @@ def clean_frame(frame: pd.DataFrame, mapping: Mapping, file_name: str, source: s
     rows = np.arange(first_row, first_row + n, dtype=np.int64)
     rejects = _Rejects(n)
     out: dict[str, Any] = {}
+    for name in rec.columns:  # a NUL byte fails a whole write batch in FalkorDB: this row only, here
+        if rec[name].dtype == object or pd.api.types.is_string_dtype(rec[name]):
+            nul = rec[name].str.contains("\x00", regex=False).fillna(False).to_numpy(dtype=bool)
+            if nul.any():
+                rejects.add(nul, name, f"{name} contains a NUL byte (\\x00)")
     for name in ("exporter_name", "importer_name"):
         rejects.add(rec[name] == "", name, f"{name} is missing")
     formats = mapping.date_formats or DATE_FORMATS
@@ -322,6 +328,9 @@ def _company_keys(rec: pd.DataFrame, out: dict[str, Any], role: str) -> pd.Serie
     given = rec[f"{role}_id"].astype(object) if f"{role}_id" in rec else pd.Series("", index=rec.index, dtype=object)
     todo = ((given == "") & (rec[f"{role}_name"] != "")).to_numpy()
     keys = given.mask(given == "")
+    too_long = (given.str.len() > MAX_INDEXED_BYTES // 4).to_numpy(dtype=bool)
+    if too_long.any():
+        keys[too_long] = keys[too_long].map(bounded)
     if todo.any():  # name-derived keys cost a name normalisation each: only where no id was given
         combined = rec[f"{role}_name"][todo].astype(object) + "\x1f" + out[f"{role}_country"][todo].fillna("")
         derived = {text: company_key(*_name_and_country(text)) for text in combined.unique()}
