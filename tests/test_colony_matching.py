@@ -54,7 +54,7 @@ WRITINGS = [
     ("RUE Tridtsat Odin", "FX-ORG-31", "exact name", True),  # BGN/PCGN
     ("RUP TRIDCAT' ODIN", "FX-ORG-31", "exact name", True),  # scientific / ISO 9 style
     ("Republican Unitary Enterprise 'Trid'tsat' odin'", "FX-ORG-31", "exact name", True),
-    ("UE «Tridzat odin», Zarechensk, Republic of Belarus", "FX-ORG-31", "fuzzy name", True),  # German-style z
+    ("UE «Tridzat odin», Zarechensk, Republic of Belarus", "FX-ORG-31", "exact name", True),  # German z
     ("RUP TRIDTSAT ODIM", "FX-ORG-31", "fuzzy name", True),  # typo
     ("Sosnovy Uyut", "FX-ORG-32", "brand", True),  # brand only
     ("SOSNOVYJ UJUT", "FX-ORG-32", "brand", True),
