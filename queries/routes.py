@@ -21,20 +21,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from graph.cypher import MERGED_COMPANIES
 from graph.evidence import EvidenceStore, current_runs
 from graph.store.base import GraphStore
 
-# Companies are read on the merged view: after `conveyor resolve`, the spellings of one entity in
-# different sources (merged_into) are one node on a route, so a chain broken by a name variant joins.
+from .merged import MergedView
+
+# Companies are read on the merged view (queries/merged.py): after `conveyor resolve`, the records of
+# one entity in different sources are one company on a route, so a chain broken by a name variant joins
+# and the evidence rows of every member count as the one company's.
 COLONY_PRODUCERS = """
 MATCH (c:Colony)-[:OPERATES]->(p:Company)
 RETURN c.id AS colony, c.name AS colony_name, c.country AS colony_country,
-       coalesce(c.synthetic, false) AS synthetic, c.hs_codes AS hs_codes,
-       coalesce(p.merged_into, p.id) AS producer
+       coalesce(c.synthetic, false) AS synthetic, c.hs_codes AS hs_codes, p.id AS producer
 """
 
-FLAGGED_SUPERNODES = "MATCH (c:Company) WHERE c.supernode = true RETURN coalesce(c.merged_into, c.id) AS id"
+FLAGGED_SUPERNODES = "MATCH (c:Company) WHERE c.supernode = true RETURN c.id AS id"
 
 # Looked up only for the companies a search can reach (never the whole graph): $ids are canonical ids.
 COMPANIES = """
@@ -45,15 +46,13 @@ RETURN c.id AS id, c.name AS name, c.country AS country, labels(c) AS labels,
        c.address AS address
 """
 
-def _linked(pattern: str, lookup: str, value: str) -> str:
-    return (f"UNWIND $ids AS id\nMATCH (c:Company {{{lookup}: id}}){pattern}\n"
-            f"RETURN id AS company, {value} AS linked")
+def _linked(pattern: str, value: str) -> str:
+    return f"UNWIND $ids AS id\nMATCH (c:Company {{id: id}}){pattern}\nRETURN id AS company, {value} AS linked"
 
 
-# Each by the canonical id and by merged_into (both indexed), so a merged entity's links all count.
-DIRECTORS = tuple(_linked("<-[:DIRECTS]-(p)", lookup, "coalesce(p.merged_into, p.id)")
-                  for lookup in ("id", "merged_into"))
-ADDRESSES = tuple(_linked("-[:REGISTERED_AT]->(a:Address)", lookup, "a.id") for lookup in ("id", "merged_into"))
+# Looked up for every member of a merged entity (MergedView.expand), so a merged entity's links all count.
+DIRECTORS = _linked("<-[:DIRECTS]-(p)", "p.id")
+ADDRESSES = _linked("-[:REGISTERED_AT]->(a:Address)", "a.id")
 
 # The evidence columns a search reads (graph/evidence.py), column-wise, not through Cypher result sets;
 # in the order of Shipment's fields.
@@ -170,12 +169,12 @@ def find_routes(store: GraphStore, evidence: EvidenceStore, **settings: Any) -> 
     producers can reach, look up only the companies on them, then search. `settings` are
     search_routes' keyword arguments with its defaults, so the two can never disagree."""
     frame = evidence.read(current_runs(store), columns=EVIDENCE_COLUMNS).to_pandas()
-    merged = {r["id"]: r["merged_into"] for r in store.run(MERGED_COMPANIES)}
-    if merged:
+    view = MergedView.load(store)
+    if view.canonical_of:
         for column in ("seller", "buyer"):
-            frame[column] = frame[column].map(merged).fillna(frame[column])
-    producers = store.run(COLONY_PRODUCERS)
-    flagged = {r["id"] for r in store.run(FLAGGED_SUPERNODES)}
+            frame[column] = frame[column].map(view.canonical_of).fillna(frame[column])
+    producers = [{**r, "producer": view.canonical(r["producer"])} for r in store.run(COLONY_PRODUCERS)]
+    flagged = {view.canonical(r["id"]) for r in store.run(FLAGGED_SUPERNODES)}
     facts = trade_facts(frame, with_first_sales=False)
     options = {**_SEARCH_DEFAULTS, **settings}
     sellers = _reachable_sellers(frame, producers, facts.degree, flagged, options)
@@ -183,7 +182,7 @@ def find_routes(store: GraphStore, evidence: EvidenceStore, **settings: Any) -> 
     # A seller's first sale of a heading needs only its own rows, all of which the pruned frame keeps.
     facts = dataclasses.replace(facts, first_sale=first_sales(frame))
     needed = sorted(set(frame["seller"]) | set(frame["buyer"]) | {p["producer"] for p in producers})
-    companies = _lookup_companies(store, needed)
+    companies = _lookup_companies(store, needed, view)
     for name in flagged & companies.keys():
         companies[name]["supernode"] = True
     return search_routes(_shipments(frame), companies, producers, facts=facts, **settings)
@@ -255,17 +254,19 @@ def _reachable_sellers(frame: pd.DataFrame, producers: list[dict[str, Any]], deg
     return sellers
 
 
-def _lookup_companies(store: GraphStore, ids: list[str]) -> dict[str, dict[str, Any]]:
+def _lookup_companies(store: GraphStore, ids: list[str], view: MergedView) -> dict[str, dict[str, Any]]:
+    """Canonical ids -> the canonical record, with the directors and addresses of every member."""
     companies: dict[str, dict[str, Any]] = {}
     for offset in range(0, len(ids), 5000):
-        params = {"ids": ids[offset:offset + 5000]}
-        for row in store.run(COMPANIES, params):
+        chunk = ids[offset:offset + 5000]
+        for row in store.run(COMPANIES, {"ids": chunk}):
             companies[row["id"]] = row
-        for key, statements in (("directors", DIRECTORS), ("addresses", ADDRESSES)):
-            for statement in statements:
-                for row in store.run(statement, params):
-                    if row["company"] in companies:
-                        companies[row["company"]].setdefault(key, set()).add(row["linked"])
+        members = {"ids": view.expand(chunk)}
+        for key, statement in (("directors", DIRECTORS), ("addresses", ADDRESSES)):
+            for row in store.run(statement, members):
+                company = view.canonical(row["company"])
+                if company in companies:
+                    companies[company].setdefault(key, set()).add(view.canonical(row["linked"]))
     return companies
 
 
