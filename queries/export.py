@@ -13,6 +13,8 @@ from typing import Any
 
 import networkx as nx
 
+from graph.files import atomic_output, write_text_atomic
+
 from .routes import Route
 
 # pyvis inlines vis.js but still links Bootstrap from a CDN; an investigator's page must not call out
@@ -47,14 +49,11 @@ def route_rows(routes: Sequence[Route]) -> list[dict[str, Any]]:
 
 
 def write_csv(rows: Sequence[dict[str, Any]], path: Path, columns: Sequence[str] | None = None) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
     columns = list(columns or (rows[0].keys() if rows else []))
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+    with atomic_output(path) as fh:
         writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
-    tmp.replace(path)
     return path
 
 
@@ -121,11 +120,9 @@ def write_html(graph: nx.MultiDiGraph, path: Path, heading: str) -> Path:
         switched = any(d.get("code_switch") for d in hops)
         net.add_edge(a, b, title=html.escape(details), label=html.escape(label),
                      color="#d9534f" if switched else "#999999")
-    path.parent.mkdir(parents=True, exist_ok=True)
     page = _REMOTE_ASSETS.sub("", net.generate_html(notebook=False))
     page = page.replace("<body>", f"<body>\n<h2 style=\"font-family:sans-serif\">{html.escape(heading)}</h2>", 1)
-    path.write_text(page, encoding="utf-8")
-    return path
+    return write_text_atomic(path, page)
 
 
 def _edges_by_pair(graph: nx.MultiDiGraph) -> dict[tuple[str, str], list[dict[str, Any]]]:
@@ -136,6 +133,6 @@ def _edges_by_pair(graph: nx.MultiDiGraph) -> dict[tuple[str, str], list[dict[st
 
 
 def write_gexf(graph: nx.MultiDiGraph, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nx.write_gexf(graph, path)
+    with atomic_output(path, "wb") as fh:
+        nx.write_gexf(graph, fh)
     return path

@@ -81,3 +81,17 @@ def test_atomic_output_never_follows_a_planted_symlink_and_leaves_nothing_on_fai
         raise RuntimeError("interrupted")
     assert target.read_text() == "new\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.csv", "report.csv.tmp", "victim.txt"]
+
+
+def test_routes_out_may_not_be_the_graph_and_needs_force_to_replace(graph: Path, tmp_path: Path) -> None:
+    before = graph.read_bytes()
+    result = CliRunner().invoke(cli, ["--db", str(graph), "routes", "--out", str(graph), "--force"])
+    assert result.exit_code == 1 and "would overwrite the graph file" in result.output
+    assert graph.read_bytes() == before
+    out = tmp_path / "hops.csv"
+    out.write_text("mine")
+    assert CliRunner().invoke(cli, ["--db", str(graph), "routes", "--out", str(out)]).exit_code == 1
+    assert out.read_text() == "mine"
+    result = CliRunner().invoke(cli, ["--db", str(graph), "routes", "--out", str(out), "--force"])
+    assert result.exit_code == 0, result.output
+    assert out.read_text().startswith("route,")

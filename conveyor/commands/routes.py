@@ -10,6 +10,7 @@ from queries.export import HOP_COLUMNS, route_rows, routes_json, write_csv
 from queries.routes import DEFAULT_MAX_HOPS, DEFAULT_MIN_SCORE, DEFAULT_SUPERNODE_DEGREE, find_routes
 
 from ..context import evidence_from, store_from
+from ..outputs import checked_output
 from ..render import routes_text
 from .query import render
 
@@ -37,13 +38,15 @@ from .query import render
 @click.option("--format", "fmt", type=click.Choice(["text", "table", "csv", "json"]), default="text",
               show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the hops as CSV.")
+@click.option("--force", is_flag=True, help="Replace the --out file if it exists.")
 @click.pass_context
 def routes(ctx: click.Context, colony: str, countries: str, window_days: int, max_hops: int,
            max_routes: int, include_supernodes: bool, min_score: float, supernode_degree: int,
-           all_prefixes: bool, direct_exports: bool, fmt: str, out: Path | None) -> None:
+           all_prefixes: bool, direct_exports: bool, fmt: str, out: Path | None, force: bool) -> None:
     """Routes from colony production to buyers abroad, with the shipment rows behind every hop: relabeled
     routes, and direct exports of colony goods (declared honestly) as a kind of their own."""
     targets = [c.strip().upper() for c in countries.split(",") if c.strip()]
+    target = checked_output(ctx, out, force=force) if out else None
     with store_from(ctx) as store:
         search = find_routes(store, evidence_from(ctx), colony=colony, to_countries=targets or None,
                              window_days=window_days, max_hops=max_hops, max_routes=max_routes,
@@ -51,8 +54,8 @@ def routes(ctx: click.Context, colony: str, countries: str, window_days: int, ma
                              min_score=min_score, supernode_degree=supernode_degree or None,
                              maximal_only=not all_prefixes, direct_exports=direct_exports)
     findings = search.findings  # each with its kind: relabeled routes first, then direct exports
-    if out:
-        write_csv(route_rows(findings), out, HOP_COLUMNS)
+    if target:
+        write_csv(route_rows(findings), target, HOP_COLUMNS)
     if fmt == "text":
         click.echo(routes_text(search))
     elif fmt == "json":
