@@ -1,10 +1,15 @@
-"""`conveyor query list|show|run`: saved, parameterised Cypher."""
+"""`conveyor query list|show|run|cypher`: saved, parameterised Cypher (shipped and the user's own), and
+ad-hoc Cypher, read-only unless --write."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import shutil
+import sys
+import textwrap
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -13,34 +18,150 @@ from rich.table import Table
 
 from graph.values import to_jsonable
 from loaders.names import search_key
-from queries.saved import get_saved_query, saved_queries
+from queries.adhoc import typed_params, write_clauses
+from queries.saved import Catalog, SavedQuery, load_catalog, user_query_folders
 
 from ..context import store_from
 
+_DIRS = "conveyor.queries_dirs"
+_CATALOG = "conveyor.queries_catalog"
+
 
 @click.group()
-def query() -> None:
-    """Saved queries in queries/saved/*.cypher."""
+@click.option("--queries-dir", "queries_dirs", multiple=True, metavar="DIR",
+              type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="A folder of your own .cypher queries, read beside the shipped ones (repeatable; "
+                   "also $CONVEYOR_QUERIES, os.pathsep-separated, and ~/.config/conveyor/queries).")
+@click.pass_context
+def query(ctx: click.Context, queries_dirs: tuple[Path, ...]) -> None:
+    """Saved queries: the shipped ones (queries/saved/*.cypher) and your own, in the same format (a
+    header of `// key: value` lines, see the README), from --queries-dir, $CONVEYOR_QUERIES or
+    ~/.config/conveyor/queries. A query of yours named like a shipped one replaces it (with a notice)."""
+    ctx.meta[_DIRS] = queries_dirs
+
+
+def catalog(ctx: click.Context) -> Catalog:
+    """Shipped and user queries, read once per command; each file skipped is named on stderr, with why."""
+    if _CATALOG not in ctx.meta:
+        found = load_catalog(user_query_folders(ctx.meta.get(_DIRS, ())))
+        for warning in found.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        ctx.meta[_CATALOG] = found
+    return ctx.meta[_CATALOG]
+
+
+def saved_query(ctx: click.Context, name: str) -> SavedQuery:
+    found = catalog(ctx)
+    saved = found.get(name)
+    if notice := found.override_notice(name):
+        click.echo(notice, err=True)
+    return saved
+
+
+def _origin(found: Catalog, q: SavedQuery) -> str:
+    if q.shipped:
+        return "shipped"
+    return "yours, replaces shipped" if q.name in found.overrides else "yours"
+
+
+def _param_text(q: SavedQuery) -> str:
+    return ", ".join(f"{p.name}:{p.type}" + ("" if p.required else f"={p.default or chr(34) * 2}")
+                     for p in q.params)
 
 
 @query.command("list")
-def list_queries() -> None:
-    """Every saved query with its parameters."""
-    table = Table(show_lines=False)
-    table.add_column("name", no_wrap=True)  # names are what users copy into `query run`
-    for column in ("category", "parameters", "stores", "description"):
-        table.add_column(column)
-    for q in saved_queries().values():
-        params = ", ".join(f"{p.name}:{p.type}" + ("" if p.required else f"={p.default}") for p in q.params)
-        table.add_row(q.name, q.category, params, ",".join(q.stores), q.description)
-    Console().print(table)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
+              help="table: columns on a wide terminal, a block per query on a narrow one, one line per query "
+                   "when piped (nothing wrapped: grep finds a whole query).")
+@click.pass_context
+def list_queries(ctx: click.Context, fmt: str) -> None:
+    """Every saved query (shipped and yours) with its parameters."""
+    found = catalog(ctx)
+    entries = [{"name": q.name, "category": q.category, "parameters": _param_text(q), "stores": ",".join(q.stores),
+                "from": _origin(found, q), "description": q.description, "path": str(q.path)}
+               for q in sorted(found.queries.values(), key=lambda q: (q.category, q.name))]
+    if fmt == "json":
+        params = {q.name: [{"name": p.name, "type": p.type, "default": p.default, "required": p.required}
+                           for p in q.params] for q in found.queries.values()}
+        click.echo(json.dumps([{**e, "parameters": params[e["name"]], "stores": e["stores"].split(",")}
+                               for e in entries], indent=2, ensure_ascii=False))
+    elif fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=["name", "category", "parameters", "stores", "from", "description",
+                                                 "path"])
+        writer.writeheader()
+        writer.writerows(entries)
+        click.echo(out.getvalue().rstrip("\n"))
+    elif not sys.stdout.isatty():
+        click.echo(_lines(entries))
+    else:
+        width = shutil.get_terminal_size().columns
+        if width >= 140:
+            table = Table(show_lines=False)
+            table.add_column("name", no_wrap=True)  # names are what users copy into `query run`
+            for column in ("category", "parameters", "stores", "from", "description"):
+                table.add_column(column)
+            for e in entries:
+                table.add_row(*(escape(e[c]) for c in ("name", "category", "parameters", "stores", "from",
+                                                       "description")))
+            Console().print(table)
+        else:
+            click.echo(_blocks(entries, width))
+
+
+_LINE_COLUMNS = ("name", "category", "from", "parameters", "description")
+
+
+def _lines(entries: list[dict]) -> str:
+    """One line per query, columns aligned, nothing wrapped or cut (the description last)."""
+    widths = {c: max([len(c), *(len(e[c]) for e in entries)]) for c in _LINE_COLUMNS[:-1]}
+    rows = [dict(zip(_LINE_COLUMNS, _LINE_COLUMNS, strict=True)), *entries]
+    return "\n".join("  ".join([*(r[c].ljust(widths[c]) for c in _LINE_COLUMNS[:-1]), r["description"]]).rstrip()
+                     for r in rows)
+
+
+def _blocks(entries: list[dict], width: int) -> str:
+    """A terminal too narrow for columns: the name on its own line, then the rest wrapped under it."""
+    width = max(width, 40)
+    out = []
+    for e in entries:
+        out.append(f"{e['name']}  [{e['category']}; {e['stores']}; {e['from']}]")
+        out.extend(textwrap.wrap(e["description"], width, initial_indent="    ", subsequent_indent="    "))
+        if e["parameters"]:
+            out.extend(textwrap.wrap("-p " + e["parameters"], width, initial_indent="    ",
+                                     subsequent_indent="       ", break_on_hyphens=False))
+    return "\n".join(out)
 
 
 @query.command()
 @click.argument("name")
-def show(name: str) -> None:
-    """Print a saved query's Cypher."""
-    click.echo(get_saved_query(name).cypher)
+@click.option("--cypher", "cypher_only", is_flag=True, help="Print the Cypher alone (to copy or pipe).")
+@click.pass_context
+def show(ctx: click.Context, name: str, cypher_only: bool) -> None:
+    """A saved query: description, parameters with types and defaults, stores, file, and its Cypher."""
+    found = catalog(ctx)
+    q = saved_query(ctx, name)
+    if cypher_only:
+        click.echo(q.cypher)
+        return
+    lines = [f"name:        {q.name}", f"description: {q.description}", f"category:    {q.category}",
+             f"stores:      {', '.join(q.stores)}", f"file:        {q.path} ({_origin(found, q)})"]
+    if q.params:
+        lines.append("parameters:")
+        width = max(len(p.name) for p in q.params)
+        for p in q.params:
+            state = "required" if p.required else f"optional, default {p.default if p.default else chr(34) * 2}"
+            if p.name in q.expand:
+                state += "; widened to every record id of a merged entity"
+            lines.append(f"  {p.name.ljust(width)}  {p.type:<6}  {state}")
+    else:
+        lines.append("parameters:  (none)")
+    if q.canonical:
+        lines.append(f"canonical:   {', '.join(q.canonical)} (reported as canonical entity ids)")
+    lines += [f"{key + ':':<12} {value}" for key, value in q.notes.items()]
+    example = " ".join(f"-p {p.name}=<{p.type}>" for p in q.params if p.required)
+    lines += [f"run:         conveyor query run {q.name} {example}".rstrip(), "", q.cypher]
+    click.echo("\n".join(lines))
 
 
 @query.command()
@@ -50,7 +171,7 @@ def show(name: str) -> None:
 @click.pass_context
 def run(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str) -> None:
     """Run a saved query; values are bound as parameters, never pasted into the Cypher."""
-    saved = get_saved_query(name)
+    saved = saved_query(ctx, name)
     given = {}
     for item in params:
         key, sep, value = item.partition("=")
@@ -60,6 +181,35 @@ def run(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str) -> Non
     given.update(folded(saved.notes.get("fold"), given))
     with store_from(ctx) as store:
         rows = [to_jsonable(r) for r in saved.run(store, given)]
+    click.echo(render(rows, fmt))
+
+
+@query.command()
+@click.argument("statement", metavar='"CYPHER"')
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME[:TYPE]=VALUE",
+              help="A parameter, $NAME in the Cypher (repeatable); TYPE: string (default), int, float, bool, "
+                   "list (a,b,c).")
+@click.option("--write", is_flag=True, help="Allow a statement that changes the graph (CREATE, MERGE, SET, "
+                                            "DELETE, REMOVE, DROP, LOAD CSV, CALL of a procedure, ...).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.pass_context
+def cypher(ctx: click.Context, statement: str, params: tuple[str, ...], write: bool, fmt: str) -> None:
+    """Run ad-hoc Cypher ("-" reads it from stdin). Read-only unless --write: a statement that would
+    write is refused, and reads run in the store's read-only mode (GRAPH.RO_QUERY, a Neo4j READ
+    session), which refuses any write the check might miss."""
+    if statement == "-":
+        statement = click.get_text_stream("stdin").read()
+    if not statement.strip():
+        raise click.UsageError("no Cypher given")
+    values = typed_params(params)
+    writes = write_clauses(statement)
+    if writes and not write:
+        raise click.ClickException(
+            f"query cypher runs read-only, and this statement writes ({'; '.join(map(str, writes))}); "
+            "add --write to change the graph")
+    with store_from(ctx) as store:
+        found = store.run(statement, values) if write else store.run_read_only(statement, values)
+        rows = [to_jsonable(r) for r in found]
     click.echo(render(rows, fmt))
 
 

@@ -99,6 +99,17 @@ class GraphStore(ABC):
             hook(cypher_text, params)
         return self._execute(cypher_text, params)
 
+    def run_read_only(self, cypher_text: str, params: dict[str, Any] | None = None) -> list[Row]:
+        """Run a statement the store itself refuses to let write (ad-hoc Cypher from a user): a check
+        of the text can be fooled, the server's read-only mode cannot."""
+        params = params or {}
+        for hook in GraphStore.query_hooks:
+            hook(cypher_text, params)
+        return self._execute_read_only(cypher_text, params)
+
+    def _execute_read_only(self, cypher_text: str, params: dict[str, Any]) -> list[Row]:
+        raise StoreError(f"{self.kind} has no read-only mode here: ad-hoc Cypher is not run on it")
+
     def upsert_nodes(
         self, label: str, rows: Sequence[Row], provenance: dict[str, Any], roles: tuple[str, ...] = ()
     ) -> int:

@@ -119,11 +119,15 @@ class FalkorBase(GraphStore):
         return message
 
     # -- queries --------------------------------------------------------------------------------
-    def _execute(self, cypher_text: str, params: dict[str, Any]) -> list[Row]:
+    def _execute_read_only(self, cypher_text: str, params: dict[str, Any]) -> list[Row]:
+        return self._execute(cypher_text, params, read_only=True)  # GRAPH.RO_QUERY: the server refuses writes
+
+    def _execute(self, cypher_text: str, params: dict[str, Any], read_only: bool = False) -> list[Row]:
         import redis
 
         try:
-            result = self._graph.query(cypher_text, params)
+            send = self._graph.ro_query if read_only else self._graph.query
+            result = send(cypher_text, params)
         except Exception as exc:
             message = str(exc)
             if "empty key" in message.lower():

@@ -93,6 +93,20 @@ class Neo4jStore(GraphStore):
         except neo4j.exceptions.Neo4jError as exc:
             raise StoreError(f"Neo4j: {exc.code}: {exc.message}") from exc
 
+    def _execute_read_only(self, cypher_text: str, params: dict[str, Any]) -> list[Row]:
+        import neo4j
+
+        def work(tx: Any) -> list[Row]:
+            return [{k: _plain(v) for k, v in record.items()} for record in tx.run(cypher_text, params)]
+
+        if self._tx is not None:
+            raise StoreError("a read-only statement cannot join the load's write transaction")
+        try:  # a READ session: the server refuses any write in it (single instance and cluster alike)
+            with self._driver.session(database=self._database, default_access_mode=neo4j.READ_ACCESS) as session:
+                return session.execute_read(work)
+        except neo4j.exceptions.Neo4jError as exc:
+            raise StoreError(f"Neo4j: {exc.code}: {exc.message}") from exc
+
     def ensure_schema(self) -> None:
         for statement in schema_statements():
             self.run(statement)
