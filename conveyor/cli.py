@@ -15,6 +15,7 @@ from .commands.gaps import gaps
 from .commands.load import load
 from .commands.owners import owners
 from .commands.query import query
+from .commands.report import report
 from .commands.resolve import resolve
 from .commands.routes import routes
 from .commands.shipments import shipments
@@ -48,7 +49,7 @@ def cli(ctx: click.Context, db: str | None, batch_size: int | None, evidence: st
 
 
 for command in (db, load, query, routes, shipments, demo, mirror, switching, gaps, resolve, owners, synth, export,
-                colonies):
+                colonies, report):
     cli.add_command(command)
 
 
