@@ -54,6 +54,25 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     touch "$stamp"
 fi
 
+# Debian's chromium for the browser tests (tests/test_browser.py drives it with Playwright's Python
+# package; Playwright's own browser download is never used). Never fatal: without it those tests skip.
+if [ ! -x /usr/bin/chromium ]; then
+    as_root=""
+    if [ "$(id -u)" != 0 ] && sudo -n true 2>/dev/null; then
+        as_root="sudo -n"
+    fi
+    if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" = 0 ] || [ -n "$as_root" ]; }; then
+        echo "setup: installing Debian's chromium for the browser tests (apt-get)"
+        if ! { $as_root apt-get update -qq &&
+               $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core
+             } > .venv/apt.log 2>&1; then
+            echo "setup: chromium could not be installed (see .venv/apt.log); the browser tests will be skipped" >&2
+        fi
+    else
+        echo "setup: /usr/bin/chromium is absent and apt-get is not usable as root; the browser tests will be skipped" >&2
+    fi
+fi
+
 lint_dir=tools/cypher-lint
 if [ ! -d "$lint_dir/node_modules/@neo4j-cypher/language-support" ]; then
     if command -v npm >/dev/null 2>&1; then
