@@ -1,138 +1,159 @@
-"""Routes and subgraphs out of Conveyor: CSV (one row per hop), JSON, GEXF and an interactive HTML
-network (pyvis). Every name that came from a data file is HTML-escaped before it reaches the page."""
+"""Selections (queries/subgraph.py) written for the tools people already use: CSV (one row per hop, per
+owner, per link or per result row), JSON, GEXF and GraphML (Gephi, yEd, Cytoscape), FollowTheMoney
+entity lines (queries/export_ftm.py) and an interactive HTML network (queries/export_html.py).
+
+Every file is written through graph.files.atomic_output: a reader sees the old file or the new one.
+"""
 
 from __future__ import annotations
 
 import csv
-import html
+import datetime as dt
 import json
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
-from graph.files import atomic_output, write_text_atomic
+from graph.files import atomic_output
 
+from .export_html import write_html
 from .routes import Route
+from .subgraph import HOP_COLUMNS, Selection, route_rows, routes_document, routes_graph
 
-# pyvis inlines vis.js but still links Bootstrap from a CDN; an investigator's page must not call out
-# to third parties when opened, and nothing on it needs Bootstrap.
-_REMOTE_ASSETS = re.compile(r"<link[^>]*https?://[^>]*/>|<script[^>]*src=\"https?://[^>]*>\s*</script>", re.S)
+__all__ = ["HOP_COLUMNS", "FORMATS", "route_rows", "routes_graph", "routes_json", "write_csv", "write_gexf",
+           "write_graphml", "write_html", "write_json", "write_selection", "cell"]
 
-HOP_COLUMNS = (
-    "route", "kind", "score", "synthetic", "colony", "colony_name", "hop", "seller", "seller_name", "seller_country",
-    "buyer", "buyer_name", "buyer_country", "date", "hs_code", "code_switch", "origin_country", "value",
-    "shipment_id", "source_file", "source_row", "evidence_shipments", "reasons",
-)
+FORMATS = ("html", "gexf", "graphml", "csv", "json", "ftm")
 
 
-def route_rows(routes: Sequence[Route]) -> list[dict[str, Any]]:
-    rows = []
-    for n, route in enumerate(routes, start=1):
-        for i, hop in enumerate(route.hops, start=1):
-            s = hop.shipment
-            rows.append({
-                "route": n, "kind": route.kind, "score": route.score, "synthetic": route.synthetic,
-                "colony": route.colony, "colony_name": route.colony_name, "hop": i,
-                "seller": hop.seller["id"], "seller_name": hop.seller["name"],
-                "seller_country": hop.seller["country"], "buyer": hop.buyer["id"],
-                "buyer_name": hop.buyer["name"], "buyer_country": hop.buyer["country"],
-                "date": s.date, "hs_code": s.hs_code, "code_switch": hop.code_switch or "",
-                "origin_country": s.origin or "", "value": s.value, "shipment_id": s.id,
-                "source_file": s.source_file, "source_row": s.source_row,
-                "evidence_shipments": ";".join(e.id for e in hop.evidence),
-                "reasons": " | ".join(route.reasons),
-            })
-    return rows
+def cell(value: Any) -> str:
+    """A value as one spreadsheet cell: lists joined with '; ', mappings as JSON, None as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple | set):
+        return "; ".join(cell(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
 
 
-def write_csv(rows: Sequence[dict[str, Any]], path: Path, columns: Sequence[str] | None = None) -> Path:
+def write_csv(rows: Sequence[dict[str, Any]], path: Path, columns: Sequence[str] | None = None, *,
+              bom: bool = False) -> Path:
+    """UTF-8 CSV with a header even when there are no rows; `bom` starts it with a byte-order mark so
+    that spreadsheet programs read the text as UTF-8 (Excel guesses a legacy code page without it)."""
     columns = list(columns or (rows[0].keys() if rows else []))
-    with atomic_output(path) as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
+    with atomic_output(path, encoding="utf-8-sig" if bom else "utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([cell(row.get(c)) for c in columns])
     return path
 
 
 def routes_json(routes: Sequence[Route]) -> str:
-    return json.dumps([
-        {"kind": r.kind, "colony": r.colony, "colony_name": r.colony_name, "synthetic": r.synthetic,
-         "score": r.score, "reasons": r.reasons, "hops": [row for row in route_rows([r])]}
-        for r in routes
-    ], indent=2, default=str, ensure_ascii=False)
+    return json.dumps(routes_document(routes), indent=2, default=str, ensure_ascii=False)
 
 
-def routes_graph(routes: Sequence[Route]) -> nx.MultiDiGraph:
-    graph = nx.MultiDiGraph()
-    for n, route in enumerate(routes, start=1):
-        colony = f"Colony:{route.colony}"
-        graph.add_node(colony, kind="Colony", name=route.colony_name, country="")
-        first = route.hops[0].seller
-        graph.add_node(f"Company:{first['id']}", kind="Producer", name=first["name"], country=first["country"])
-        if not graph.has_edge(colony, f"Company:{first['id']}"):
-            graph.add_edge(colony, f"Company:{first['id']}", type="OPERATES")
-        for i, hop in enumerate(route.hops, start=1):
-            b = hop.buyer
-            kind = "Buyer" if i == len(route.hops) else "Intermediary"
-            if graph.nodes.get(f"Company:{b['id']}", {}).get("kind") not in ("Producer",):
-                graph.add_node(f"Company:{b['id']}", kind=kind, name=b["name"], country=b["country"])
-            s = hop.shipment
-            graph.add_edge(
-                f"Company:{hop.seller['id']}", f"Company:{b['id']}", type="SHIPPED", route=n, hop=i,
-                date=s.date, hs_code=s.hs_code, origin=s.origin or "", code_switch=hop.code_switch or "",
-                evidence=f"{s.source_file}:{s.source_row}",
-            )
-    return graph
+def write_json(document: Any, path: Path) -> Path:
+    with atomic_output(path) as fh:
+        json.dump(document, fh, indent=2, ensure_ascii=False, default=_jsonable)
+        fh.write("\n")
+    return path
 
 
-_COLORS = {"Colony": "#8b0000", "Producer": "#d9534f", "Intermediary": "#f0ad4e", "Buyer": "#337ab7"}
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, set | tuple):
+        return list(value)
+    return str(value)
 
 
-def write_html(graph: nx.MultiDiGraph, path: Path, heading: str) -> Path:
-    from pyvis.network import Network
-
-    # pyvis prints its `heading` twice; the page gets one heading of ours instead (see below).
-    net = Network(height="800px", width="100%", directed=True, cdn_resources="in_line")
-    # Left to right from the colony: the order of a route is the story an investigator reads.
-    net.set_options(json.dumps({
-        "layout": {"hierarchical": {"enabled": True, "direction": "LR", "sortMethod": "directed",
-                                    "levelSeparation": 260, "nodeSpacing": 140}},
-        "physics": {"enabled": False},
-        "edges": {"smooth": {"type": "cubicBezier", "forceDirection": "horizontal"}, "font": {"size": 11}},
-    }))
-    for key, data in graph.nodes(data=True):
-        name = str(data.get("name") or key)
-        country = str(data.get("country") or "")
-        kind = str(data.get("kind") or "")
-        net.add_node(
-            key, label=html.escape(f"{name} ({country})" if country else name),
-            title=html.escape(f"{kind}: {name}\ncountry: {country}\nkey: {key}"),
-            color=_COLORS.get(kind, "#777777"), shape="box" if kind == "Colony" else "dot",
-            font={"color": "#ffffff"} if kind == "Colony" else {"color": "#222222"},
-        )
-    # One drawn edge per pair: parallel shipments would be painted on top of each other.
-    for (a, b), hops in _edges_by_pair(graph).items():
-        details = "\n\n".join("\n".join(f"{k}: {v}" for k, v in d.items() if v not in ("", None)) for d in hops)
-        label = "\n".join(sorted({f"{d['date']} HS {d['hs_code']}" for d in hops if d.get("hs_code")}))
-        switched = any(d.get("code_switch") for d in hops)
-        net.add_edge(a, b, title=html.escape(details), label=html.escape(label),
-                     color="#d9534f" if switched else "#999999")
-    page = _REMOTE_ASSETS.sub("", net.generate_html(notebook=False))
-    page = page.replace("<body>", f"<body>\n<h2 style=\"font-family:sans-serif\">{html.escape(heading)}</h2>", 1)
-    return write_text_atomic(path, page)
+# -- GEXF / GraphML ----------------------------------------------------------------------------------
+def scalar_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """A copy whose attributes GEXF and GraphML can hold: scalars only (lists joined with '; ', mappings
+    as JSON, dates as ISO text, None left out), and one type per attribute name (a name whose values
+    mix numbers and text becomes text everywhere: both formats declare one type per attribute)."""
+    out = nx.MultiDiGraph()
+    nodes = {n: _scalars(d) for n, d in graph.nodes(data=True)}
+    edges = [(a, b, k, _scalars(d)) for a, b, k, d in graph.edges(keys=True, data=True)]
+    _one_type([*nodes.values()])
+    _one_type([d for *_, d in edges])
+    out.add_nodes_from(nodes.items())
+    for a, b, k, d in edges:
+        out.add_edge(a, b, key=k, **d)
+    return out
 
 
-def _edges_by_pair(graph: nx.MultiDiGraph) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    pairs: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for a, b, data in graph.edges(data=True):
-        pairs.setdefault((a, b), []).append(data)
-    return pairs
+def _scalars(data: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        if v is None or (isinstance(v, list | tuple | set | dict) and not v):
+            continue
+        if isinstance(v, bool | int | float | str):
+            out[k] = v
+        elif isinstance(v, dt.date | dt.datetime):
+            out[k] = v.isoformat()
+        else:
+            out[k] = cell(v)
+    return out
+
+
+def _kind(v: Any) -> str:
+    return "bool" if isinstance(v, bool) else "int" if isinstance(v, int) else \
+        "float" if isinstance(v, float) else "str"
+
+
+def _one_type(items: list[dict[str, Any]]) -> None:
+    kinds: dict[str, set[str]] = {}
+    for d in items:
+        for k, v in d.items():
+            kinds.setdefault(k, set()).add(_kind(v))
+    for k, seen in kinds.items():
+        if seen == {"int", "float"}:
+            for d in items:
+                if k in d:
+                    d[k] = float(d[k])
+        elif len(seen) > 1:
+            for d in items:
+                if k in d:
+                    d[k] = str(d[k])
 
 
 def write_gexf(graph: nx.MultiDiGraph, path: Path) -> Path:
+    """GEXF 1.2 for Gephi: node `label` is the name, the relationship is the edge attribute
+    `relationship` (GEXF's own `type` means directed/undirected), one edge per hop."""
     with atomic_output(path, "wb") as fh:
-        nx.write_gexf(graph, fh)
+        nx.write_gexf(scalar_graph(graph), fh)
     return path
+
+
+def write_graphml(graph: nx.MultiDiGraph, path: Path) -> Path:
+    """GraphML for yEd and Cytoscape: every attribute a typed <data> key, parallel edges with their ids."""
+    with atomic_output(path, "wb") as fh:
+        nx.write_graphml(scalar_graph(graph), fh, named_key_ids=True, edge_id_from_attribute=None)
+    return path
+
+
+def write_selection(selection: Selection, fmt: str, path: Path, *, bom: bool = False,
+                    max_nodes: int | None = None) -> Path:
+    """Write `selection` as `fmt` (one of FORMATS) to `path`."""
+    if fmt == "csv":
+        return write_csv(selection.rows, path, selection.columns, bom=bom)
+    if fmt == "json":
+        return write_json(selection.document, path)
+    if fmt == "gexf":
+        return write_gexf(selection.graph, path)
+    if fmt == "graphml":
+        return write_graphml(selection.graph, path)
+    if fmt == "ftm":
+        from .export_ftm import write_ftm
+        return write_ftm(selection.graph, path)
+    if fmt == "html":
+        return write_html(selection.graph, path, selection.title, layout=selection.layout,
+                          notes=selection.notes, **({"max_nodes": max_nodes} if max_nodes else {}))
+    raise ValueError(f"unknown export format {fmt!r}; one of {', '.join(FORMATS)}")

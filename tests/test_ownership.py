@@ -255,7 +255,7 @@ def test_cli(cli_net):
     assert [e["id"] for e in both["skipped_supernodes"]] == ["ad:mass"]
 
     table = cli_net("owners", "path", "co:t", "co:d1", "--include-supernodes").stdout
-    assert "co:agent" in table and "fixture.csv:32" in table and "2 row(s)" in table
+    assert "co:agent" in table and "fixture.csv:32" in table and "2 hop(s)" in table
 
     # degrees over OWNS/DIRECTS/REGISTERED_AT/ASSOCIATE: T 8, A 5, B 5, H 4, Boris 4; two nominee names
     flagged = cli_net("owners", "flag-supernodes", "--min-degree", "5").stdout.splitlines()

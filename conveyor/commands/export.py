@@ -1,11 +1,20 @@
-"""`conveyor export neo4j-admin`: the whole graph as bulk-import files for a new Neo4j database."""
+"""`conveyor export neo4j-admin`: the whole graph as bulk-import files for a new Neo4j database.
+
+`conveyor export html|gexf|graphml|csv|json|ftm OUT`: a set of routes (the `routes` options), an owners
+answer (--owners ID), a saved query's result (--query NAME -p k=v) or the neighbourhood of entities
+(--around ID --hops N), as one file for a browser, Gephi, yEd/Cytoscape, a spreadsheet or FtM tools."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
+from graph.values import to_jsonable
+from queries import owners_view
+from queries.export import FORMATS, write_selection
+from queries.export_html import DEFAULT_MAX_NODES
 from queries.neo4j_admin import (
     DEFAULT_DATABASE,
     DEFAULT_PAGE_SIZE,
@@ -13,8 +22,14 @@ from queries.neo4j_admin import (
     Neo4jAdminExport,
     export_neo4j_admin,
 )
+from queries.ownership import check_date, ultimate_owners
+from queries.saved import QueryError
+from queries.subgraph import Selection, around_selection, query_selection, routes_selection
 
 from ..context import evidence_from, store_from
+from ..outputs import checked_output
+from .query import folded, saved_query
+from .routes import ROUTE_KEYS, route_options, routes_title, search_routes
 
 
 @click.group()
@@ -81,3 +96,92 @@ def _report(result: Neo4jAdminExport) -> None:
             click.echo(f"#   {path}")
     for path in evidence.missing:
         click.echo(f"# missing (reload its source to restore it): {path}")
+
+
+_WHAT = {"html": "an interactive network page, offline (colours by role, legend, search, evidence tooltips)",
+         "gexf": "GEXF for Gephi (names as labels, relationship as an attribute, one edge per hop)",
+         "graphml": "GraphML for yEd and Cytoscape", "csv": "CSV, UTF-8 (one row per hop, owner link or "
+         "result row)", "json": "JSON", "ftm": "FollowTheMoney entity lines for Aleph and OpenSanctions tools"}
+
+
+def _selection(ctx: click.Context, owners: str | None, query_name: str | None, params: tuple[str, ...],
+               around: tuple[str, ...], hops: int, per_node: int, max_nodes: int, as_of: str | None,
+               include_ended: bool, route: dict[str, Any]) -> Selection:
+    chosen = [name for name, given in (("--owners", owners), ("--query", query_name), ("--around", around))
+              if given]
+    if len(chosen) > 1:
+        raise click.UsageError(f"give one of --owners, --query and --around, not {' and '.join(chosen)}")
+    if owners:
+        try:
+            day = check_date(as_of)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--as-of") from None
+        with store_from(ctx) as store:
+            result = ultimate_owners(store, owners, include_ended=include_ended, as_of=day)
+            return owners_view.ultimate_selection(result, owners_view.names_for_ultimate(store, result))
+    if query_name:
+        saved = saved_query(ctx, query_name)
+        given: dict[str, str] = {}
+        for item in params:
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="-p")
+            given[key.strip()] = value
+        given.update(folded(saved.notes.get("fold"), given))
+        with store_from(ctx) as store:
+            rows = [to_jsonable(r) for r in saved.run(store, given)]
+            return query_selection(store, query_name, rows)
+    if around:
+        with store_from(ctx) as store:
+            try:
+                return around_selection(store, list(around), hops, max_nodes=max_nodes, per_node=per_node)
+            except LookupError as exc:
+                raise click.ClickException(str(exc)) from None
+    search = search_routes(ctx, **route)
+    selection = routes_selection(search.findings, routes_title(route))
+    selection.notes += [f"limit: {text}" for text in search.limits_hit]
+    return selection
+
+
+def _format_command(fmt: str) -> click.Command:
+    @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+    @route_options
+    @click.option("--owners", metavar="COMPANY_ID", help="The ultimate owners of this company (owners ultimate).")
+    @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="With --owners: links in force on this day.")
+    @click.option("--include-ended", is_flag=True, help="With --owners: also follow ended links.")
+    @click.option("--query", "query_name", metavar="NAME", help="A saved query's result (conveyor query list).")
+    @click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
+                  help="With --query: a parameter (repeatable).")
+    @click.option("--around", multiple=True, metavar="ID", help="The neighbourhood of this entity (repeatable).")
+    @click.option("--hops", type=click.IntRange(1, 6), default=1, show_default=True,
+                  help="With --around: links to walk out from the entities.")
+    @click.option("--per-node", type=click.IntRange(1, 100_000), default=200, show_default=True,
+                  help="With --around: a node with more links is drawn, not walked through.")
+    @click.option("--max-nodes", type=click.IntRange(1, 1_000_000), default=DEFAULT_MAX_NODES, show_default=True,
+                  help="Size cap of the HTML page and of --around (the page says what it cut).")
+    @click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 byte-order mark (for spreadsheets).")
+    @click.option("--force", is_flag=True, help="Replace OUT if it exists.")
+    @click.pass_context
+    def command(ctx: click.Context, out: Path, owners: str | None, as_of: str | None, include_ended: bool,
+                query_name: str | None, params: tuple[str, ...], around: tuple[str, ...], hops: int, per_node: int,
+                max_nodes: int, bom: bool, force: bool, **route: Any) -> None:
+        target = checked_output(ctx, out, force=force, option="OUT")
+        try:
+            selection = _selection(ctx, owners, query_name, params, around, hops, per_node, max_nodes, as_of,
+                                   include_ended, {k: route[k] for k in ROUTE_KEYS})
+        except QueryError as exc:
+            raise click.ClickException(str(exc)) from exc
+        write_selection(selection, fmt, target, bom=bom, max_nodes=max_nodes)
+        size = f"{selection.graph.number_of_nodes()} nodes, {selection.graph.number_of_edges()} links" \
+            if fmt not in ("csv", "json") else f"{len(selection.rows)} row(s)"
+        click.echo(f"wrote {target}: {selection.title} ({size})")
+        for note in selection.notes:
+            click.echo(f"note: {note}", err=True)
+
+    command.__doc__ = (f"Write {_WHAT[fmt]} to OUT: routes (the routes options; the default), --owners ID, "
+                       "--query NAME -p k=v, or --around ID --hops N.")
+    return click.command(fmt)(command)
+
+
+for _fmt in FORMATS:
+    export.add_command(_format_command(_fmt))

@@ -20,8 +20,10 @@ from graph.values import to_jsonable
 from loaders.names import search_key
 from queries.adhoc import typed_params, write_clauses
 from queries.saved import Catalog, SavedQuery, load_catalog, user_query_folders
+from queries.subgraph import query_selection
 
 from ..context import store_from
+from ..exports import export_flags, export_targets, write_targets
 
 _DIRS = "conveyor.queries_dirs"
 _CATALOG = "conveyor.queries_catalog"
@@ -168,9 +170,13 @@ def show(ctx: click.Context, name: str, cypher_only: bool) -> None:
 @click.argument("name")
 @click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A parameter (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@export_flags()
 @click.pass_context
-def run(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str) -> None:
-    """Run a saved query; values are bound as parameters, never pasted into the Cypher."""
+def run(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str, force: bool, bom: bool,
+        **files: Path | None) -> None:
+    """Run a saved query; values are bound as parameters, never pasted into the Cypher. The export
+    flags write the rows (--csv, --json) or the entities their id columns name (--html, --gexf, ...)."""
+    targets = export_targets(ctx, files, force)
     saved = saved_query(ctx, name)
     given = {}
     for item in params:
@@ -181,6 +187,9 @@ def run(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str) -> Non
     given.update(folded(saved.notes.get("fold"), given))
     with store_from(ctx) as store:
         rows = [to_jsonable(r) for r in saved.run(store, given)]
+        selection = query_selection(store, name, rows) if targets else None
+    if selection:
+        write_targets(selection, targets, bom=bom)
     click.echo(render(rows, fmt))
 
 

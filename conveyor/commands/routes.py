@@ -2,64 +2,97 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
 from queries.export import HOP_COLUMNS, route_rows, routes_json, write_csv
-from queries.routes import DEFAULT_MAX_HOPS, DEFAULT_MIN_SCORE, DEFAULT_SUPERNODE_DEGREE, find_routes
+from queries.routes import DEFAULT_MAX_HOPS, DEFAULT_MIN_SCORE, DEFAULT_SUPERNODE_DEGREE, RouteSearch, find_routes
+from queries.subgraph import routes_selection
 
 from ..context import evidence_from, store_from
+from ..exports import export_flags, export_targets, write_targets
 from ..outputs import checked_output
-from ..render import routes_text
+from ..render import csv_text, routes_text
 from .query import render
+
+ROUTE_OPTIONS = (
+    click.option("--from-colony", "colony", default="all", show_default=True, help="Colony id, or 'all'."),
+    click.option("--to-country", "countries", default="", help="Target countries, e.g. DE,PL (default: any "
+                 "country other than the colony's)."),
+    click.option("--window-days", type=click.IntRange(1, 3650), default=180, show_default=True,
+                 help="Longest time between a hop and the next."),
+    click.option("--max-hops", type=click.IntRange(1, 10), default=DEFAULT_MAX_HOPS, show_default=True,
+                 help="Longest chain in hops (producer, dealer, four transit traders, buyer is 6)."),
+    click.option("--max-routes", type=click.IntRange(1, 1_000_000), default=1000, show_default=True),
+    click.option("--include-supernodes", is_flag=True, help="Traverse companies flagged as supernodes."),
+    click.option("--min-score", type=float, default=DEFAULT_MIN_SCORE, show_default=True,
+                 help="Precision knob: report only routes scoring at least this (0 = every time-respecting "
+                      "route; the default needs at least one relabeling signal)."),
+    click.option("--supernode-degree", type=click.IntRange(0), default=DEFAULT_SUPERNODE_DEGREE, show_default=True,
+                 help="Treat companies with at least this many trade partners as supernodes (0 = only flagged "
+                      "ones)."),
+    click.option("--all-prefixes", is_flag=True, help="Also report a route's prefixes that end abroad (by default "
+                 "a route is reported at its furthest reach)."),
+    click.option("--direct-exports/--no-direct-exports", default=True, show_default=True,
+                 help="Also report colony goods sold straight abroad with the colony's origin declared and the "
+                      "HS code unchanged (kind 'direct export of colony goods'), apart from relabeled routes."),
+)
+ROUTE_KEYS = ("colony", "countries", "window_days", "max_hops", "max_routes", "include_supernodes", "min_score",
+              "supernode_degree", "all_prefixes", "direct_exports")
+
+
+def route_options(f: Callable) -> Callable:
+    """The route selection options, shared by `routes` and `export`."""
+    for option in reversed(ROUTE_OPTIONS):
+        f = option(f)
+    return f
+
+
+def search_routes(ctx: click.Context, *, colony: str, countries: str, window_days: int, max_hops: int,
+                  max_routes: int, include_supernodes: bool, min_score: float, supernode_degree: int,
+                  all_prefixes: bool, direct_exports: bool) -> RouteSearch:
+    targets = [c.strip().upper() for c in countries.split(",") if c.strip()]
+    with store_from(ctx) as store:
+        return find_routes(store, evidence_from(ctx), colony=colony, to_countries=targets or None,
+                           window_days=window_days, max_hops=max_hops, max_routes=max_routes,
+                           include_supernodes=include_supernodes,
+                           min_score=min_score, supernode_degree=supernode_degree or None,
+                           maximal_only=not all_prefixes, direct_exports=direct_exports)
+
+
+def routes_title(options: dict[str, Any]) -> str:
+    colony = options["colony"]
+    where = f" to {options['countries']}" if options["countries"] else ""
+    return f"Routes from {'every colony' if colony == 'all' else 'colony ' + colony}{where}"
 
 
 @click.command()
-@click.option("--from-colony", "colony", default="all", show_default=True, help="Colony id, or 'all'.")
-@click.option("--to-country", "countries", default="", help="Target countries, e.g. DE,PL (default: any "
-              "country other than the colony's).")
-@click.option("--window-days", type=click.IntRange(1, 3650), default=180, show_default=True,
-              help="Longest time between a hop and the next.")
-@click.option("--max-hops", type=click.IntRange(1, 10), default=DEFAULT_MAX_HOPS, show_default=True,
-              help="Longest chain in hops (producer, dealer, four transit traders, buyer is 6).")
-@click.option("--max-routes", type=click.IntRange(1, 1_000_000), default=1000, show_default=True)
-@click.option("--include-supernodes", is_flag=True, help="Traverse companies flagged as supernodes.")
-@click.option("--min-score", type=float, default=DEFAULT_MIN_SCORE, show_default=True,
-              help="Precision knob: report only routes scoring at least this (0 = every time-respecting "
-                   "route; the default needs at least one relabeling signal).")
-@click.option("--supernode-degree", type=click.IntRange(0), default=DEFAULT_SUPERNODE_DEGREE, show_default=True,
-              help="Treat companies with at least this many trade partners as supernodes (0 = only flagged ones).")
-@click.option("--all-prefixes", is_flag=True, help="Also report a route's prefixes that end abroad (by default "
-              "a route is reported at its furthest reach).")
-@click.option("--direct-exports/--no-direct-exports", default=True, show_default=True,
-              help="Also report colony goods sold straight abroad with the colony's origin declared and the HS "
-                   "code unchanged (kind 'direct export of colony goods'), apart from relabeled routes.")
+@route_options
 @click.option("--format", "fmt", type=click.Choice(["text", "table", "csv", "json"]), default="text",
               show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the hops as CSV.")
-@click.option("--force", is_flag=True, help="Replace the --out file if it exists.")
+@click.option("--force", is_flag=True, help="Replace the --out (or export) files if they exist.")
+@export_flags(force=False)
 @click.pass_context
-def routes(ctx: click.Context, colony: str, countries: str, window_days: int, max_hops: int,
-           max_routes: int, include_supernodes: bool, min_score: float, supernode_degree: int,
-           all_prefixes: bool, direct_exports: bool, fmt: str, out: Path | None, force: bool) -> None:
+def routes(ctx: click.Context, fmt: str, out: Path | None, force: bool, bom: bool, **options: Any) -> None:
     """Routes from colony production to buyers abroad, with the shipment rows behind every hop: relabeled
     routes, and direct exports of colony goods (declared honestly) as a kind of their own."""
-    targets = [c.strip().upper() for c in countries.split(",") if c.strip()]
     target = checked_output(ctx, out, force=force) if out else None
-    with store_from(ctx) as store:
-        search = find_routes(store, evidence_from(ctx), colony=colony, to_countries=targets or None,
-                             window_days=window_days, max_hops=max_hops, max_routes=max_routes,
-                             include_supernodes=include_supernodes,
-                             min_score=min_score, supernode_degree=supernode_degree or None,
-                             maximal_only=not all_prefixes, direct_exports=direct_exports)
+    exports = export_targets(ctx, options, force)
+    search = search_routes(ctx, **options)
     findings = search.findings  # each with its kind: relabeled routes first, then direct exports
     if target:
-        write_csv(route_rows(findings), target, HOP_COLUMNS)
+        write_csv(route_rows(findings), target, HOP_COLUMNS, bom=bom)
+    write_targets(routes_selection(findings, routes_title(options)), exports, bom=bom)
     if fmt == "text":
         click.echo(routes_text(search))
     elif fmt == "json":
         click.echo(routes_json(findings))
+    elif fmt == "csv":
+        click.echo(csv_text(route_rows(findings), HOP_COLUMNS))
     else:
         click.echo(render(route_rows(findings), fmt))
     for text in search.limits_hit:
