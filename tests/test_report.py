@@ -5,6 +5,7 @@ owner. Every company, person and programme here is fictional."""
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from html.parser import HTMLParser
@@ -23,7 +24,7 @@ OWNER = 'Fixture "Quoted" Owner (fictional)'
 PROGRAMME = "Fictional programme <b>X</b>"
 
 
-def write_scenario(folder: Path) -> dict[str, Path]:
+def write_scenario(folder: Path, buyer: str = "Fixture Buyer GmbH (fictional)") -> dict[str, Path]:
     """The input files (FtM per followthemoney's Company / Person / Ownership / Sanction schemata)."""
     colonies = folder / "colonies.csv"
     colonies.write_text(
@@ -33,15 +34,15 @@ def write_scenario(folder: Path) -> dict[str, Path]:
         "https://example.org/fixture-catalogue,Fixture catalogue (fictional source),2024-01-01,true\n",
         encoding="utf-8")
     shipments = folder / "shipments.csv"
-    name = HOSTILE.replace('"', '""')
-    shipments.write_text(
-        "shipment_id,date,exporter_name,exporter_country,exporter_id,importer_name,importer_country,importer_id,"
-        "hs_code,value,quantity,currency,description,origin_country,synthetic\n"
-        f'R1,2024-01-10,Fixture Works RUP (fictional),BY,fx:works,"{name}",KZ,fx-obrien,940360,40000,10,EUR,'
-        "wooden furniture,BY,true\n"
-        f'R2,2024-02-10,"{name}",KZ,fx-obrien,Fixture Buyer GmbH (fictional),DE,fx:buyer,940390,45000,10,EUR,'
-        "parts of furniture,KZ,true\n",
-        encoding="utf-8")
+    with open(shipments, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["shipment_id", "date", "exporter_name", "exporter_country", "exporter_id", "importer_name",
+                         "importer_country", "importer_id", "hs_code", "value", "quantity", "currency",
+                         "description", "origin_country", "synthetic"])
+        writer.writerow(["R1", "2024-01-10", "Fixture Works RUP (fictional)", "BY", "fx:works", HOSTILE, "KZ",
+                         "fx-obrien", "940360", "40000", "10", "EUR", "wooden furniture", "BY", "true"])
+        writer.writerow(["R2", "2024-02-10", HOSTILE, "KZ", "fx-obrien", buyer, "DE", "fx:buyer", "940390", "45000",
+                         "10", "EUR", "parts of furniture", "KZ", "true"])
     ftm = folder / "registry.ftm.json"
     lines = [
         {"id": "fx-obrien", "schema": "Company", "properties": {"name": [HOSTILE], "country": ["kz"]}},

@@ -45,6 +45,7 @@ code { font-size: 12px; }
   nav, .network-frame, .no-print { display: none !important; }
   .print-only { display: block !important; }
   table { font-size: 8.5pt; table-layout: auto; }
+  th, td { overflow-wrap: anywhere; }  /* a long unbroken value wraps rather than widening the table */
   thead { display: table-header-group; }
   tr, dl.facts, .box, .banner { break-inside: avoid; }
   .route { break-inside: auto; }
