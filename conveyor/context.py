@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,10 +17,8 @@ from rich.progress import (
     BarColumn,
     Progress,
     SpinnerColumn,
-    TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 
 from graph.evidence import EvidenceStore, evidence_location
@@ -69,44 +69,191 @@ def store_from(ctx: click.Context, location: str | None = None, create: bool = F
         store.close()
 
 
-@contextlib.contextmanager
-def row_progress(label: str) -> Iterator:
-    """A live count of rows read; silent when stderr is not a terminal (CI, pipes)."""
-    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                        TextColumn("{task.completed:,} rows"), TimeElapsedColumn(),
-                        console=err_console, transient=True, disable=not sys.stderr.isatty())
-    with progress:
-        task = progress.add_task(label, total=None)
-        yield lambda n: progress.advance(task, n)
+class LoadProgress:
+    """Where a load is: the share of its file read (and so the time left), rows read, and its stage
+    (reading, writing nodes, writing relationships, derivations, retiring, saving).
+
+    The share comes from the bytes the reader has read of the file (its file position, which Linux shows
+    in /proc/self/fdinfo for whichever reader has it open: csv, pandas, ijson, iterparse) when
+    `by_bytes` and that can be seen; else from the rows read against the rows the file's size suggests
+    (estimated_rows). A reader that reads far ahead of the rows it hands over (pyarrow, 16 MB blocks)
+    is measured by rows (by_bytes=False).
+    """
+
+    def __init__(self, label: str, path: Path | None, *, by_bytes: bool = True) -> None:
+        self.label = label
+        self.path = path
+        self.rows_read = 0
+        self.stage_name = "reading"
+        self.started = time.monotonic()
+        self._size = _file_size(path)
+        self._expected = estimated_rows(path) if path is not None and path.is_file() else 0
+        self._by_bytes = by_bytes and self._size > 0
+        self._bytes = 0
+        self._stages_seen: set[str] = set()
+
+    # -- what the loader calls -------------------------------------------------------------------
+    def rows(self, n: int) -> None:
+        self.rows_read += n
+
+    def stage(self, name: str) -> None:
+        self.stage_name = name
+
+    # -- what the display reads ------------------------------------------------------------------
+    def share(self) -> float | None:
+        """Fraction of the file read, 0..1, or None when nothing tells."""
+        if self._by_bytes:
+            position = _read_position(self.path)
+            if position is not None:
+                self._bytes = max(self._bytes, min(position, self._size))  # never goes back
+            if self._bytes:
+                return self._bytes / self._size
+        if self._expected > 0:
+            return min(1.0, self.rows_read / self._expected)
+        return None
+
+    def reading(self) -> bool:
+        return self.stage_name.startswith(("reading", "writing"))
+
+    def eta(self, share: float | None) -> float | None:
+        """Seconds left to read the file, from the pace so far."""
+        if share is None or not 0 < share < 1 or not self.reading():
+            return None
+        elapsed = time.monotonic() - self.started
+        return elapsed * (1 - share) / share
+
+    def line(self) -> str:
+        """The plain progress line printed every few seconds when stderr is not a terminal."""
+        share = self.share()
+        parts = [f"{self.label}: {self.stage_name}", f"{self.rows_read:,} rows done"]
+        if share is not None and self.reading():
+            parts.append(f"{100 * share:.0f}% of the file")
+            if (left := self.eta(share)) is not None:
+                parts.append(f"~{_duration(left)} left")
+        parts.append(f"{_duration(time.monotonic() - self.started)} elapsed")
+        return ", ".join(parts)
+
+    def first_time(self, name: str) -> bool:
+        seen = name in self._stages_seen
+        self._stages_seen.add(name)
+        return not seen
 
 
 @contextlib.contextmanager
-def staged_progress(label: str, expected_rows: int) -> Iterator[tuple]:
-    """Share of the file read (percentage and time left against `expected_rows`), rows read, and the
-    stage a load is in (reading, deriving, saving): a live line on a terminal; elsewhere a stderr line
-    per stage and one every few seconds while reading, so a slow stage is never silent."""
-    tty = sys.stderr.isatty()
-    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                        TaskProgressColumn(), TextColumn("{task.fields[rows]:,} rows"), TimeElapsedColumn(),
-                        TimeRemainingColumn(), console=err_console, transient=True, disable=not tty)
-    last_line = [0.0]
-    with progress:
-        task = progress.add_task(f"{label}: reading", total=max(expected_rows, 1), rows=0)
+def load_progress(label: str, path: Path | None, *, by_bytes: bool = True) -> Iterator[tuple]:
+    """(rows, stage) callbacks for a load. On a terminal: a live bar with the stage, the share of the
+    file, rows, time elapsed and time left. Elsewhere (CI, a pipe, a log): a stderr line when a stage
+    starts for the first time and a line every CONVEYOR_PROGRESS_SECONDS (default 5) whatever the
+    load is doing, so a slow stage is never silent."""
+    state = LoadProgress(label, path, by_bytes=by_bytes)
+    if sys.stderr.isatty():
+        with _live(state) as callbacks:
+            yield callbacks
+        return
 
-        def stage(name: str) -> None:
-            progress.update(task, description=f"{label}: {name}")
-            if not tty:
-                click.echo(f"{label}: {name}", err=True)
+    def stage(name: str) -> None:
+        state.stage(name)
+        if state.first_time(name):
+            click.echo(f"{label}: {name}", err=True)
+
+    stop = threading.Event()
+
+    def tick() -> None:
+        while not stop.wait(_period()):
+            click.echo(state.line(), err=True)
+
+    ticker = threading.Thread(target=tick, name="conveyor-progress", daemon=True)
+    stage("reading")
+    ticker.start()
+    try:
+        yield state.rows, stage
+    finally:
+        stop.set()
+        ticker.join()
+
+
+@contextlib.contextmanager
+def _live(state: LoadProgress) -> Iterator[tuple]:
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                        TextColumn("{task.fields[share]}"), TextColumn("{task.fields[rows]:,} rows"),
+                        TimeElapsedColumn(), TextColumn("{task.fields[left]}"), console=err_console,
+                        transient=True)
+    with progress:
+        task = progress.add_task(f"{state.label}: reading", total=None, share="", rows=0, left="")
+
+        def show() -> None:
+            share = state.share()
+            left = state.eta(share)
+            progress.update(task, description=f"{state.label}: {state.stage_name}", rows=state.rows_read,
+                            total=1000 if share is not None else None,
+                            completed=round(1000 * share) if share is not None else 0,
+                            share=f"{100 * share:3.0f}%" if share is not None else "",
+                            left=f"~{_duration(left)} left" if left is not None else "")
 
         def rows(n: int) -> None:
-            done = progress.tasks[0]
-            progress.update(task, rows=done.fields["rows"] + n, completed=min(done.completed + n, done.total))
-            if not tty and time.monotonic() - last_line[0] >= PLAIN_PROGRESS_SECONDS:
-                last_line[0] = time.monotonic()
-                share = min(100.0, 100 * done.completed / done.total) if done.total else 0
-                click.echo(f"{label}: {done.fields['rows']:,} rows read (~{share:.0f}% of the file)", err=True)
+            state.rows(n)
+            show()
+
+        def stage(name: str) -> None:
+            state.stage(name)
+            show()
 
         yield rows, stage
+
+
+@contextlib.contextmanager
+def staged_progress(label: str, path: Path) -> Iterator[tuple]:
+    """Progress of a shipments load: its reader (pyarrow) reads 16 MB blocks ahead of the rows it hands
+    over, so the share is of the rows the file's size suggests, not of the bytes read."""
+    with load_progress(label, path, by_bytes=False) as callbacks:
+        yield callbacks
+
+
+def _period() -> float:
+    try:
+        return max(0.05, float(os.environ.get("CONVEYOR_PROGRESS_SECONDS", PLAIN_PROGRESS_SECONDS)))
+    except ValueError:
+        return PLAIN_PROGRESS_SECONDS
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+def _file_size(path: Path | None) -> int:
+    try:
+        return path.stat().st_size if path is not None and path.is_file() else 0
+    except OSError:
+        return 0
+
+
+def _read_position(path: Path | None) -> int | None:
+    """How far this process has read into `path`: the largest offset of its open descriptors on it
+    (Linux /proc); None where that cannot be seen (another system, or the file is not open)."""
+    if path is None:
+        return None
+    try:
+        target = os.path.realpath(path)
+        found = None
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                if os.readlink(f"/proc/self/fd/{fd}") != target:
+                    continue
+                with open(f"/proc/self/fdinfo/{fd}") as info:
+                    position = int(info.readline().split()[1])  # first line: "pos:\t<offset>"
+            except (OSError, ValueError, IndexError):
+                continue
+            found = position if found is None else max(found, position)
+        return found
+    except OSError:
+        return None
 
 
 def estimated_rows(path: Path) -> int:
@@ -122,4 +269,4 @@ def estimated_rows(path: Path) -> int:
     return int(size / (len(head) / lines)) - 1 if lines else 0
 
 
-PLAIN_PROGRESS_SECONDS = 5.0
+PLAIN_PROGRESS_SECONDS = 5.0  # between plain progress lines; CONVEYOR_PROGRESS_SECONDS overrides

@@ -146,8 +146,13 @@ def load(
     seen: dt.date | None = None,
     progress: Callable[[int], None] | None = None,
     mapping: str | Path | None = None,
+    stage: Callable[[str], None] | None = None,
 ) -> LoadReport:
-    """Write every chunk atomically, then retire what this source no longer asserts (if asked)."""
+    """Write every chunk atomically, then retire what this source no longer asserts (if asked).
+
+    `progress` is told the rows read after each chunk; `stage` the step being taken (reading, writing
+    nodes, writing relationships, derivations, retiring), for a progress display."""
+    announce = stage or (lambda name: None)
     started = time.monotonic()
     variant = fmt.encode() + (b"\0" + Path(mapping).read_bytes() if mapping and Path(mapping).is_file() else b"")
     prov = provenance(source, path, seen, variant)
@@ -160,8 +165,12 @@ def load(
         report.read += chunk.read
         rejects.extend(chunk.rejects)
         notes.extend(chunk.notes)
+        if chunk.nodes:
+            announce("writing nodes")
         for nb in chunk.nodes:
             report.nodes_written += store.upsert_nodes(nb.label, nb.rows, prov, nb.roles)
+        if chunk.relationships:
+            announce("writing relationships")
         for rb in chunk.relationships:
             rows = _drop_missing_endpoints(store, rb, rejects)
             report.relationships_written += store.upsert_relationships(rb.type, rb.start, rb.end, rows, prov)
@@ -172,12 +181,16 @@ def load(
 
     store.ensure_schema()
     with store.atomic():
+        announce("reading")
         for chunk in chunks:
             write(chunk)
+            announce("reading")
         if finish:
+            announce("derivations")
             report.notes.extend(finish(store))
         # Nothing can be stale after a source's first load or a reload of the same run: skip the scan.
         if retire and previous_run not in (None, prov["run"]):
+            announce("retiring")
             report.retired = store.retire(prov)
         report.rejected = len({r.row for r in rejects})
         store.upsert_nodes("Source", [{"key": source, "props": {

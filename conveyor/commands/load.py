@@ -18,7 +18,7 @@ from loaders.reference import reference_steps
 from loaders.sanctions import SANCTION_FORMATS, read_sanctions
 from loaders.shipments_load import load_shipments
 
-from ..context import estimated_rows, evidence_from, row_progress, staged_progress, store_from
+from ..context import evidence_from, load_progress, staged_progress, store_from
 from ..data import REFERENCE_COLONIES
 from .colonies import derive_trade_and_match, match_everything
 
@@ -38,9 +38,13 @@ def load() -> None:
 def run_loader(ctx: click.Context, chunks: Iterable[Chunk], *, source: str, file: Path, fmt: str,
                rejects_dir: Path, as_json: bool, retire: bool = True,
                finish: Callable | None = None, mapping: Path | None = None) -> LoadReport:
-    with store_from(ctx, create=True) as store, row_progress(f"loading {file.name}") as advance:
+    # The progress display outlives the store, so the save on closing is shown as a stage too.
+    with load_progress(f"loading {file.name}", file) as (rows, stage), store_from(ctx, create=True) as store:
         report = run_load(store, chunks, source=source, path=file, fmt=fmt, rejects_dir=rejects_dir,
-                          retire=retire, finish=finish, progress=advance, mapping=mapping)
+                          retire=retire, finish=finish, progress=rows, mapping=mapping, stage=stage)
+        if store.dirty:
+            stage("saving")
+            store.save()
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.summary())
     return report
 
@@ -156,7 +160,7 @@ def trade(ctx: click.Context, file: Path, fmt: str, mapping: Path | None, reject
         load_format(ctx, TRADE_FORMATS, fmt, file, mapping, rejects_dir, source, as_json)
         return
     name = source or f"{fmt}:{file.stem}"
-    progress = staged_progress(f"loading {file.name}", estimated_rows(file))
+    progress = staged_progress(f"loading {file.name}", file)
     with store_from(ctx, create=True) as store, progress as (rows, stage):
         report = load_shipments(store, evidence_from(ctx), file, source=name, mapping=mapping,
                                 rejects_dir=rejects_dir, derive=derive_trade_and_match, progress=rows, stage=stage)
