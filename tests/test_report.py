@@ -193,7 +193,8 @@ def test_a_report_with_no_routes_says_so(tmp_path: Path):
     _, page = report(db, tmp_path / "r.html", "--colony", "FX-COL-9")
     text = page.plain
     assert "0 relabeled route(s), 0 direct export(s)" in text
-    assert "No route was found that starts at this colony" in text and "No route, so no network" in text
+    assert "No route was found that starts at this colony" in text
+    assert "No route, owner or sanction, so no network to draw" in text
     assert "Fixture Works RUP (fictional)" in text  # the operator, from the catalogue, with its basis
     assert page.named("iframe") == []
 
@@ -224,7 +225,8 @@ def test_print_layout_breaks_pages_and_replaces_the_network(scenario: Path, tmp_
     printed = style[style.index("@media print"):]
     assert "section { break-before: page; }" in printed and "thead { display: table-header-group; }" in printed
     assert ".network-frame" in printed and ".print-only { display: block !important; }" in printed
-    assert "The interactive network is not printed: every hop it draws is listed" in page.plain
+    assert "The interactive network is not printed: every route hop, owner and sanction it draws is listed" \
+        in page.plain
 
 
 def test_report_cypher_lints_clean_for_neo4j():

@@ -7,15 +7,14 @@ page; nothing else is escaped, so a name reads as written (`O'Brien & Sons`, not
 from __future__ import annotations
 
 import html
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..export import routes_graph, write_html
 from ..ownership import Entity, Hop, OwnershipResult, UltimateOwner
 from ..routes import DIRECT_EXPORT, SWITCH_TEXT, Route
 from .gather import Report, SanctionFinding
+from .network import network_page
 from .style import CSS
 
 ETHICS = (
@@ -344,26 +343,20 @@ def _sanctions(report: Report) -> str:
 
 
 def _network(report: Report) -> str:
-    if not report.routes:
-        return _section("network-section", "Network", ["<p>No route, so no network to draw.</p>"])
-    page = network_page(report.routes, f"Routes in this report: {report.subject.name}")
+    page = network_page(report, f"Network of this report: {report.subject.name}")
+    if page is None:
+        return _section("network-section", "Network", ["<p>No route, owner or sanction, so no network to draw.</p>"])
     body = [
-        '<p class="no-print">The routes as a network, left to right from the colony: drag to move, scroll to zoom, '
-        "hover a company or a link for its details.</p>",
+        '<p class="no-print">The routes, left to right from the colony, with the owners of the key companies and '
+        "the sanctions on or near them: drag to move, scroll to zoom, hover a company or a link for its "
+        "details.</p>",
         # The network page runs its own script in a frame with no access to this page (sandbox without
         # same-origin): one hostile value in it could not reach the report around it.
-        f'<iframe class="network-frame" title="Route network" sandbox="allow-scripts" srcdoc="{esc(page)}"></iframe>',
-        '<p class="print-only">The interactive network is not printed: every hop it draws is listed with its '
-        "evidence under Routes above.</p>",
+        f'<iframe class="network-frame" title="Network" sandbox="allow-scripts" srcdoc="{esc(page)}"></iframe>',
+        '<p class="print-only">The interactive network is not printed: every route hop, owner and sanction it '
+        "draws is listed with its evidence in the sections above.</p>",
     ]
     return _section("network-section", "Network", body)
-
-
-def network_page(routes: Sequence[Route], heading: str) -> str:
-    """The interactive network page queries/export.py writes for these routes, as a string."""
-    with tempfile.TemporaryDirectory(prefix="conveyor-report-") as folder:
-        path = write_html(routes_graph(routes), Path(folder) / "network.html", heading)
-        return Path(path).read_text(encoding="utf-8")
 
 
 def _sources(report: Report) -> str:
