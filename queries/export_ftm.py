@@ -59,6 +59,14 @@ def _node(key: str, data: dict[str, Any]):
     return proxy
 
 
+def _number(value: Any) -> str | None:
+    """60.0 -> '60' (FtM numbers are text; a share reads as published)."""
+    try:
+        return None if value is None else f"{float(value):g}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
 def _evidence(proxy, d: dict[str, Any]) -> None:
     _add(proxy, "recordId", d.get("record_ids"))
     _add(proxy, "publisher", d.get("sources"))
@@ -73,7 +81,7 @@ def _edge(ids: dict[str, str], a: str, b: str, k: Any, d: dict[str, Any], graph:
         proxy = _proxy("Ownership", *ekey)
         _add(proxy, "owner", ids[a])
         _add(proxy, "asset", ids[b])
-        _add(proxy, "percentage", d.get("share"))
+        _add(proxy, "percentage", _number(d.get("share")))
         share = d.get("label") or ""
         _add(proxy, "summary", share)
         _add(proxy, "ownershipType", d.get("kind"))

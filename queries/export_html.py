@@ -87,11 +87,20 @@ def _options(layout: str) -> dict[str, Any]:
 
 
 def _cap(graph: nx.MultiDiGraph, max_nodes: int) -> tuple[nx.MultiDiGraph, str]:
-    """The first `max_nodes` nodes (the graph's own order: subjects and best routes first) and a note
+    """`max_nodes` nodes, nearest the graph's first ones (subjects and best routes first), and a note
     saying what was cut; the other formats keep everything."""
     if len(graph) <= max_nodes:
         return graph, ""
-    keep = list(graph)[:max_nodes]
+    # Breadth-first from the first nodes (subjects, colonies, best routes), links in either direction,
+    # so that what is kept hangs together rather than being scattered dots.
+    order: dict[str, None] = {}
+    undirected = graph.to_undirected(as_view=True)
+    for start in graph:
+        if len(order) >= max_nodes:
+            break
+        if start not in order:
+            order.update(dict.fromkeys(nx.bfs_tree(undirected, start)))
+    keep = list(order)[:max_nodes]
     sub = graph.subgraph(keep).copy()
     cut = Counter(graph.nodes[n].get("role", "") for n in graph if n not in sub)
     what = ", ".join(f"{n} {role or 'other'}" for role, n in cut.most_common())

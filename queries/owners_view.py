@@ -271,16 +271,19 @@ def shared_selection(result: SharedResult, names: Names) -> Selection:
 
 
 # -- why an answer is empty ------------------------------------------------------------------------------
-_LINK_WORDS = {
-    ("OWNS", False): ("owner", "owners"), ("OWNS", True): ("holding in another company", "holdings"),
-    ("CONSOLIDATED_BY", True): ("CONSOLIDATED_BY parent, which is not ownership (accounting consolidation)", ""),
-    ("CONSOLIDATED_BY", False): ("consolidated subsidiary (CONSOLIDATED_BY), which is not ownership", ""),
-    ("DIRECTS", False): ("director or officer (DIRECTS), which is control but not ownership", ""),
-    ("ASSOCIATE", True): ("declared associate (ASSOCIATE), not ownership", ""),
-    ("ASSOCIATE", False): ("declared associate (ASSOCIATE), not ownership", ""),
-    ("SUPPLIES", True): ("buyer it supplied (trade, not ownership)", ""),
-    ("SUPPLIES", False): ("supplier (trade, not ownership)", ""),
-    ("OPERATES", False): ("colony operating it (OPERATES)", ""),
+_LINK_WORDS = {  # (relationship, outgoing) -> (one, several)
+    ("OWNS", True): ("holding in another company", "holdings in other companies"),
+    ("CONSOLIDATED_BY", True): ("CONSOLIDATED_BY parent, which is not ownership (accounting consolidation)",
+                                "CONSOLIDATED_BY parents, which are not ownership (accounting consolidation)"),
+    ("CONSOLIDATED_BY", False): ("consolidated subsidiary (CONSOLIDATED_BY), which is not ownership",
+                                 "consolidated subsidiaries (CONSOLIDATED_BY), which are not ownership"),
+    ("DIRECTS", False): ("director or officer (DIRECTS): control, not ownership",
+                         "directors or officers (DIRECTS): control, not ownership"),
+    ("ASSOCIATE", True): ("declared associate (ASSOCIATE), not ownership", "declared associates (ASSOCIATE)"),
+    ("ASSOCIATE", False): ("declared associate (ASSOCIATE), not ownership", "declared associates (ASSOCIATE)"),
+    ("SUPPLIES", True): ("buyer it supplied (trade, not ownership)", "buyers it supplied (trade, not ownership)"),
+    ("SUPPLIES", False): ("supplier (trade, not ownership)", "suppliers (trade, not ownership)"),
+    ("OPERATES", False): ("colony operating it (OPERATES)", "colonies operating it (OPERATES)"),
 }
 
 
@@ -312,8 +315,7 @@ def why_no_owners(store: GraphStore, result: OwnershipResult, *, min_share: floa
             continue
         words = _LINK_WORDS.get((rel, outgoing))
         if words:
-            one, _ = words
-            other.append(f"{n} {one}")
+            other.append(f"{n} {words[0] if n == 1 else words[1]}")
     if other:
         reasons.append("around it the graph has: " + "; ".join(other))
     elif not counts:
