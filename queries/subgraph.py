@@ -84,9 +84,11 @@ IDS_LIKE = {
     label: f"MATCH (n:{label}) WHERE n.id STARTS WITH $prefix RETURN n.id AS id, n.name AS name LIMIT $limit"
     for label in ("Company", "Person")
 }
+# name_norm is the folded name with its words sorted (loaders.names.normalise_name): a name typed in
+# another case, order or legal form meets it exactly; a beginning of it may meet its prefix.
 NAMES_LIKE = {
-    label: f"MATCH (n:{label}) WHERE n.name_norm STARTS WITH $prefix RETURN n.id AS id, n.name AS name "
-           "LIMIT $limit"
+    label: f"MATCH (n:{label}) WHERE n.name_norm = $name OR n.name_norm STARTS WITH $prefix "
+           "RETURN n.id AS id, n.name AS name LIMIT $limit"
     for label in ("Company", "Person")
 }
 
@@ -458,6 +460,6 @@ def similar_ids(store: GraphStore, text: str, fold: Any = None, limit: int = 5) 
     folded = fold(text) if fold else text.casefold()
     if folded and len(found) < limit:
         for label in NAMES_LIKE:
-            for row in store.run(NAMES_LIKE[label], {"prefix": folded, "limit": limit}):
+            for row in store.run(NAMES_LIKE[label], {"name": folded, "prefix": folded, "limit": limit}):
                 found.setdefault(str(row["id"]), str(row.get("name") or ""))
     return list(found.items())[:limit]

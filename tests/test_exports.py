@@ -282,6 +282,6 @@ def test_html_in_a_real_browser_runs_nothing_from_a_name(hostile):
 
 # -- Cypher ----------------------------------------------------------------------------------------------
 def test_export_cypher_lints_clean_for_neo4j():
-    params = {"ids": ["x"], "types": ["OWNS"], "limit": 1, "prefix": "x"}
+    params = {"ids": ["x"], "types": ["OWNS"], "limit": 1, "prefix": "x", "name": "x"}
     found = problems(lint([(name, text, params) for name, text in STATEMENTS.items()]))
     assert found == [], "\n".join(found)
