@@ -29,7 +29,7 @@ def _text(notebook: nbformat.NotebookNode) -> str:
 
 
 def test_there_are_the_three_investigations():
-    assert len(NOTEBOOKS) >= 1, [p.name for p in NOTEBOOKS]
+    assert len(NOTEBOOKS) >= 3, [p.name for p in NOTEBOOKS]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
