@@ -57,8 +57,9 @@ def render_report(report: Report) -> str:
     s = report.subject
     title = f"Conveyor investigation report: {s.name}"
     sections = [
-        _summary(report), _subject(report), _routes(report), _ownership(report), _sanctions(report),
-        _network(report), _sources(report), _ethics(report),
+        # The picture before the detail: a reader sees the whole network, then reads it route by route.
+        _summary(report), _subject(report), _network(report), _routes(report), _ownership(report),
+        _sanctions(report), _sources(report), _ethics(report),
     ]
     return "\n".join([
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
@@ -88,9 +89,9 @@ def _banner(report: Report) -> str:
 
 
 def _contents() -> str:
-    items = [("summary", "Summary"), ("subject", "The subject"), ("routes", "Routes and their evidence"),
-             ("ownership", "Ownership around the key companies"), ("sanctions", "Sanctions"),
-             ("network-section", "Network"), ("sources", "Sources"), ("ethics", "Data ethics")]
+    items = [("summary", "Summary"), ("subject", "The subject"), ("network-section", "Network"),
+             ("routes", "Routes and their evidence"), ("ownership", "Ownership around the key companies"),
+             ("sanctions", "Sanctions"), ("sources", "Sources"), ("ethics", "Data ethics")]
     links = "".join(f'<li><a href="#{a}">{t}</a></li>' for a, t in items)
     return f"<nav><strong>Contents</strong><ol>{links}</ol></nav>"
 
@@ -259,22 +260,28 @@ def _ownership(report: Report) -> str:
                         ["<p>No key company to look into.</p>"])
     body = ["<p>For each key company (the subject's and those on its routes): the owners at the top of every "
             "ownership chain above it, with the share and its basis, and every link with its source.</p>"]
+    without = []
     for cid in report.key_companies:
         result = report.ownership.get(cid)
         if result is None:
             continue
-        body.append(_owners_of(result, report))
+        if result.owners:
+            body.append(_owners_of(result, report))
+        else:
+            without.append(result)
+    if without:
+        # One line for all of them: on a large route set most companies have no registry record loaded.
+        names = "; ".join(f"{esc(r.company.name or r.company.id)} <code>{esc(r.company.id)}</code>"
+                          + (f" ({len(r.skipped_supernodes)} nominee owner(s) not followed)"
+                             if r.skipped_supernodes else "") for r in without)
+        body.append(f"<h3>No owner found ({len(without)} compan(ies))</h3>"
+                    f'<p class="muted">No ownership record is loaded for: {names}.</p>')
     return _section("ownership", "Ownership around the key companies", body)
 
 
 def _owners_of(result: OwnershipResult, report: Report) -> str:
     c = result.company
     heading = f"<h3>{esc(c.name or c.id)} <code>{esc(c.ids_text)}</code></h3>"
-    if not result.owners:
-        why = "no ownership records for it are loaded"
-        if result.skipped_supernodes:
-            why += f" beyond {len(result.skipped_supernodes)} nominee or supernode owner(s) not followed"
-        return heading + f'<p class="muted">No owner found: {esc(why)}.</p>'
     rows = [[_entity(o.entity), esc(o.share_text if o.share is not None else f"unknown ({o.range_text})"),
              esc(o.basis_text), _chains(o, report), esc("; ".join(dict.fromkeys(_hop_sources(h) for p in o.paths
                                                                                for h in p.hops)))]
@@ -343,18 +350,20 @@ def _sanctions(report: Report) -> str:
 
 
 def _network(report: Report) -> str:
-    page = network_page(report, f"Network of this report: {report.subject.name}")
-    if page is None:
+    drawn = network_page(report, f"Network of this report: {report.subject.name}")
+    if drawn is None:
         return _section("network-section", "Network", ["<p>No route, owner or sanction, so no network to draw.</p>"])
+    page, height = drawn
     body = [
         '<p class="no-print">The routes, left to right from the colony, with the owners of the key companies and '
         "the sanctions on or near them: drag to move, scroll to zoom, hover a company or a link for its "
         "details.</p>",
         # The network page runs its own script in a frame with no access to this page (sandbox without
         # same-origin): one hostile value in it could not reach the report around it.
-        f'<iframe class="network-frame" title="Network" sandbox="allow-scripts" srcdoc="{esc(page)}"></iframe>',
+        f'<iframe class="network-frame" title="Network" sandbox="allow-scripts" style="height:{height}px" '
+        f'srcdoc="{esc(page)}"></iframe>',
         '<p class="print-only">The interactive network is not printed: every route hop, owner and sanction it '
-        "draws is listed with its evidence in the sections above.</p>",
+        "draws is listed with its evidence in the sections that follow.</p>",
     ]
     return _section("network-section", "Network", body)
 

@@ -4,6 +4,7 @@ writes it (returned as a string for the report to embed)."""
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -48,11 +49,19 @@ def report_graph(report: Report) -> nx.MultiDiGraph:
     return graph
 
 
-def network_page(report: Report, heading: str) -> str | None:
-    """The interactive network page for the report, or None when there is nothing to draw."""
+def network_page(report: Report, heading: str) -> tuple[str, int] | None:
+    """The interactive network page for the report and the height (px) it needs to show whole, or None
+    when there is nothing to draw."""
     graph = report_graph(report)
     if graph.number_of_edges() == 0:
         return None
     with tempfile.TemporaryDirectory(prefix="conveyor-report-") as folder:
         path = write_html(graph, Path(folder) / "network.html", heading, layout="hierarchical")
-        return Path(path).read_text(encoding="utf-8")
+        page = Path(path).read_text(encoding="utf-8")
+    # The page sizes its drawing area to the layout (taller for more routes); the frame that holds it
+    # takes that height plus the heading and legend above, so the reader scrolls the report, not a frame.
+    sized = _CANVAS_HEIGHT.search(page)
+    return page, (int(sized.group(1)) if sized else 800) + 260
+
+
+_CANVAS_HEIGHT = re.compile(r"#mynetwork\s*\{[^}]*?height:\s*(\d+)px", re.S)
