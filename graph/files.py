@@ -24,6 +24,10 @@ def atomic_output(path: str | os.PathLike[str], mode: str = "w", *, encoding: st
     binary = "b" in mode
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
+        # mkstemp creates the file 0600; a result file gets the permissions any new file would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)
         with os.fdopen(fd, mode, **({} if binary else {"encoding": encoding, "newline": newline})) as fh:
             yield fh
         os.replace(tmp, target)

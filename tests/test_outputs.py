@@ -95,3 +95,15 @@ def test_routes_out_may_not_be_the_graph_and_needs_force_to_replace(graph: Path,
     result = CliRunner().invoke(cli, ["--db", str(graph), "routes", "--out", str(out), "--force"])
     assert result.exit_code == 0, result.output
     assert out.read_text().startswith("route,")
+
+
+def test_result_files_get_the_usual_permissions(tmp_path: Path) -> None:
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        with atomic_output(tmp_path / "r.csv") as fh:
+            fh.write("x")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "r.csv").stat().st_mode & 0o777 == 0o644
