@@ -44,11 +44,12 @@ def test_committed_with_the_outputs_of_one_full_run(path: Path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_runs(path: Path):
+def test_notebook_runs(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     source = path.read_text(encoding="utf-8")
     assert "../shared" not in source and "/work/shared" not in source  # runs from a clean clone
     before = sorted(p.name for p in NOTEBOOK_DIR.iterdir())
     notebook = nbformat.read(path, as_version=4)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the kernel inherits it: its temp folder goes with ours
     # Working folder notebooks/, as for a reader who opens it in Jupyter; a cell that raises fails here.
     NotebookClient(notebook, timeout=300, kernel_name="python3",
                    resources={"metadata": {"path": str(NOTEBOOK_DIR)}}).execute()
@@ -56,3 +57,4 @@ def test_notebook_runs(path: Path):
     assert _pictures(notebook) >= 1, f"{path.name} drew no picture"
     assert LOAD_REPORT.search(_text(notebook)), "every load reports read = loaded + rejected"
     assert sorted(p.name for p in NOTEBOOK_DIR.iterdir()) == before, "a notebook wrote into notebooks/"
+    assert any(tmp_path.glob("conveyor-notebook-*")), "the notebook's own files go to a temporary folder"
