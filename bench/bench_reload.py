@@ -5,7 +5,9 @@ Writes two versions of a synthetic FtM file (every company "... (fictional)"): v
 number, 10 % of the ownerships their percentage, 2 % of the companies and 2 % of the ownerships are
 gone. Then, each in a fresh subprocess on the CLI's load path (loaders.formats.read ->
 loaders.base.load) into embedded FalkorDB: a fresh load of v1, v2 loaded over it, and a fresh load of
-v2 into another graph. Only the load call is timed (not opening or saving the store).
+v2 into another graph. Only the load call is timed (not opening or saving the store); the CPU seconds
+of the FalkorDB server and of the loader during it are printed too, steadier than wall time on a
+machine shared with other work.
 
     .venv/bin/python bench/bench_reload.py [--n 100000] [--root DIR]
 
@@ -62,7 +64,14 @@ def write_versions(v1: Path, v2: Path, n: int, seed: int = 11) -> None:
                 companies += 1
 
 
+def _cpu(process) -> float:
+    times = process.cpu_times()
+    return times.user + times.system
+
+
 def worker(path: Path, db: Path) -> dict:
+    import psutil
+
     from graph.store import FalkorStore
     from loaders.base import load
     from loaders.formats import REGISTRY_FORMATS, read
@@ -70,14 +79,17 @@ def worker(path: Path, db: Path) -> dict:
     store = FalkorStore(db)
     try:
         source = "ftm:bench-registry"  # both versions are one source
-        started = time.perf_counter()
+        server = psutil.Process(store._db.client.pid)
+        started, server_cpu, own_cpu = time.perf_counter(), _cpu(server), time.process_time()
         chunks = read(REGISTRY_FORMATS, "ftm", path, source=source)
         report = load(store, chunks, source=source, path=path, fmt="ftm", rejects_dir=db.parent / "rejects")
         seconds = time.perf_counter() - started
+        server_cpu, own_cpu = _cpu(server) - server_cpu, time.process_time() - own_cpu
         counts = store.counts()
     finally:
         store.close()
-    return {"seconds": seconds, "read": report.read, "rejected": report.rejected, "retired": report.retired,
+    return {"seconds": seconds, "server_cpu": server_cpu, "loader_cpu": own_cpu, "read": report.read,
+            "rejected": report.rejected, "retired": report.retired,
             "nodes": sum(counts["nodes"].values()), "relationships": sum(counts["relationships"].values())}
 
 
@@ -108,10 +120,11 @@ def main() -> None:
                  "v2 over v1": _spawn(args.root, v2, work / "a" / "g.db"),
                  "fresh v2": _spawn(args.root, v2, work / "b" / "g.db")}
     print(f"Reload of a newer version, {args.n:,} FtM records, code at {args.root}\n")
-    print("| step | load s | records/s | nodes | relationships | retired |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| step | load s | FalkorDB CPU s | loader CPU s | records/s | nodes | relationships | retired |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, r in steps.items():
-        print(f"| {name} | {r['seconds']:.1f} | {r['read'] / r['seconds']:,.0f} | {r['nodes']:,} "
+        print(f"| {name} | {r['seconds']:.1f} | {r['server_cpu']:.1f} | {r['loader_cpu']:.1f} "
+              f"| {r['read'] / r['seconds']:,.0f} | {r['nodes']:,} "
               f"| {r['relationships']:,} | {r['retired']:,} |")
 
 

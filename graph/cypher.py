@@ -22,13 +22,14 @@ OF_SOURCE = of_source("s")
 
 
 def _provenance_set(x: str) -> str:
-    """Provenance of `x` (a node or relationship being upserted) after one row of a load. `$prov`
+    """Provenance of `x` (a node or relationship being upserted) after one row of a load, continuing
+    the SET clause the upsert opened (one SET is one update step for FalkorDB, cheaper than two). `$prov`
     carries source, run (source@content-hash) and seen (ISO date); the row an optional record id.
     record_runs runs parallel to record_ids, so a newer version of a source drops the record ids its
     older versions cited and keeps every other source's; a reload of the same run changes nothing."""
     stale = of_source("coalesce(id_runs[i], '')")
-    return f"""
-SET {x}.first_seen = coalesce({x}.first_seen, $prov.seen),
+    return f""",
+    {x}.first_seen = coalesce({x}.first_seen, $prov.seen),
     {x}.last_seen = $prov.seen,
     {x}.sources = CASE WHEN $prov.source IN coalesce({x}.sources, []) THEN {x}.sources
                   ELSE coalesce({x}.sources, []) + [$prov.source] END,
@@ -44,67 +45,74 @@ SET {x}.record_ids = [i IN keep | ids[i]] + CASE WHEN known THEN [] ELSE [row.re
 
 
 # Which properties each source asserted, on every node and relationship with properties: `claims` holds
-# one entry per source, "<props>|<run>" with <props> = ",name,country," (the row's non-null property
-# names) and <run> the source's run that wrote them. The property names come first because they never
-# contain "|" while a source's name may. Only claimed properties are ever withdrawn, so what jobs derive
-# (merged_into, supernode, SUPPLIES, role labels) is never touched by a reload.
+# one entry per source, "<source>|<props>" with <props> = ",name,country," (the row's non-null property
+# names, which never contain "|"; a source's name may, so <props> is what follows the last "|"). Only
+# claimed properties are ever withdrawn, so what jobs derive (merged_into, supernode, SUPPLIES, role
+# labels) is never touched by a reload.
 CLAIM_SEP = "|"
-
-
-def _claim_props(c: str) -> str:
-    return f"split({c}, '{CLAIM_SEP}')[0]"
-
-
-def _claim_of_source(c: str) -> str:
-    return of_source(f"substring({c}, size({_claim_props(c)}) + 1)")
+_MINE = (f"(c STARTS WITH ($prov.source + '{CLAIM_SEP}') "
+         f"AND NOT (substring(c, size($prov.source) + 1) CONTAINS '{CLAIM_SEP}'))")
+_MY_NAMES = "reduce(s = '', c IN claims | CASE WHEN {mine} THEN s + substring(c, size($prov.source)) ELSE s END)"
+_HELD = f"reduce(s = '', c IN claims | CASE WHEN {_MINE} THEN s ELSE s + last(split(c, '{CLAIM_SEP}')) END)"
 
 
 def _withdraw(x: str, props: tuple[str, ...]) -> str:
     """Remove from `x` each property named in `gone` (static names from the schema, no dynamic keys);
     only rows that withdraw something pay for the SET."""
     sets = ",\n    ".join(f"{x}.{p} = CASE WHEN '{p}' IN gone THEN null ELSE {x}.{p} END" for p in props)
-    return f"\nFOREACH (_ IN CASE WHEN size(gone) > 0 THEN [1] ELSE [] END |\n  SET {sets})"
+    return f"FOREACH (w IN CASE WHEN size(gone) > 0 THEN [1] ELSE [] END |\n  SET {sets})"
 
 
 def _claims_set(x: str, props: tuple[str, ...]) -> str:
-    """The row's properties on `x`, and what the source no longer asserts taken off.
+    """Opens the upsert's SET: the row's properties on `x`, after what the source no longer asserts is
+    taken off.
 
-    `row.claim` lists the row's property names (",a,b,"). If the source's entry on `x` is from this run
-    (an earlier row or chunk of the same file, or a reload of it), the names are added to it. If it is
-    from an older run, the properties that entry named and this row does not are withdrawn, unless
-    another source claims them too: then the value stays (it is that source's, or, when this source
-    wrote last, this source's older one: a value overwritten is not kept anywhere to restore)."""
+    `row.claim` lists the row's property names (",a,b,"). If the source already wrote `x` in this run
+    (an earlier row or chunk of the same file, or a reload of it: its run is in source_runs), the names
+    are added to its entry. Otherwise the properties its entry named and this row does not are
+    withdrawn, unless another source claims them too: then the value stays (it is that source's, or,
+    when this source wrote last, this source's older one: a value overwritten is not kept anywhere to
+    restore).
+
+    Cost: FalkorDB evaluates every branch of a CASE and both sides of AND / OR, but a FOREACH body
+    only for the elements of its list. So the common case, `plain` (a first write, or one entry
+    naming exactly the row's properties: a reload where nothing was withdrawn), is decided with two
+    comparisons, and the parsing runs inside a FOREACH taken only by the other rows (whose claims
+    the FOREACH writes; the SET after it reads them back). `claims` is read once where it can be
+    (FalkorDB clones a list property on each read), and a SET is one update step per row: one more
+    for `plain` would cost more than the expressions it saves."""
     if not props:
         return f"\nSET {x} += row.props"
-    mine, held = _claim_of_source("c"), _claim_props("c")
-    union = ("reduce(s = before, p IN split(row.claim, ',') | "
+    mine = _MY_NAMES.format(mine=_MINE)
+    union = (f"reduce(s = {mine}, p IN split(row.claim, ',') | "
              "CASE WHEN p = '' OR (s CONTAINS (',' + p + ',')) THEN s ELSE s + p + ',' END)")
+    others = f"[c IN claims WHERE NOT {_MINE}]"
+    gone = (f"[p IN split({mine}, ',') WHERE p <> '' AND NOT (row.claim CONTAINS (',' + p + ','))\n"
+            f"         AND NOT ({_HELD} CONTAINS (',' + p + ','))]")
+    withdraw = _withdraw(x, props).replace("\n", "\n      ")
     return f"""
 WITH {x}, row, coalesce({x}.claims, []) AS claims
-WITH {x}, row, [c IN claims WHERE NOT {mine}] AS others, [c IN claims WHERE {mine}] AS mine
-WITH {x}, row, others, reduce(s = '', c IN mine | s + {held}) AS before,
-     any(c IN mine WHERE c ENDS WITH ('{CLAIM_SEP}' + $prov.run)) AS current,
-     reduce(s = '', c IN others | s + {held}) AS held
-WITH {x}, row, others, before, current,
-     CASE WHEN current THEN [] ELSE [p IN split(before, ',') WHERE p <> ''
-       AND NOT (row.claim CONTAINS (',' + p + ',')) AND NOT (held CONTAINS (',' + p + ','))] END AS gone
+WITH {x}, row, claims, size(claims) = 0 OR (size(claims) = 1 AND (claims[0] ENDS WITH ('{CLAIM_SEP}' + row.claim)))
+     AS plain
+FOREACH (_ IN CASE WHEN plain THEN [] ELSE [1] END |
+  FOREACH (again IN [$prov.run IN coalesce({x}.source_runs, [])] |
+    SET {x}.claims = {others} + [$prov.source + '{CLAIM_SEP}' + CASE WHEN again THEN {union} ELSE row.claim END]
+    FOREACH (gone IN CASE WHEN again THEN [] ELSE [{gone}] END |
+      {withdraw})))
 SET {x} += row.props,
-    {x}.claims = others + [CASE WHEN current THEN {union} ELSE row.claim END + '{CLAIM_SEP}' + $prov.run]\
-{_withdraw(x, props)}"""
+    {x}.claims = CASE WHEN plain THEN {others} + [$prov.source + '{CLAIM_SEP}' + row.claim] ELSE {x}.claims END"""
 
 
 def _retire_claims(x: str, props: tuple[str, ...]) -> str:
     """Drop the source's entry from `x`.claims and withdraw what it alone claimed."""
     if not props:
         return ""
-    mine, held = _claim_of_source("c"), _claim_props("c")
     return (
         f"WITH {x}, coalesce({x}.claims, []) AS claims\n"
-        f"WITH {x}, [c IN claims WHERE NOT {mine}] AS others, [c IN claims WHERE {mine}] AS mine\n"
-        f"WITH {x}, others, reduce(s = '', c IN mine | s + {held}) AS before,\n"
-        f"     reduce(s = '', c IN others | s + {held}) AS held\n"
-        f"WITH {x}, others, [p IN split(before, ',') WHERE p <> '' AND NOT (held CONTAINS (',' + p + ','))] AS gone\n"
-        f"SET {x}.claims = CASE WHEN size(others) = 0 THEN null ELSE others END"
+        f"WITH {x}, [c IN claims WHERE NOT {_MINE}] AS others,\n"
+        f"     [p IN split({_MY_NAMES.format(mine=_MINE)}, ',') WHERE p <> ''\n"
+        f"       AND NOT ({_HELD} CONTAINS (',' + p + ','))] AS gone\n"
+        f"SET {x}.claims = CASE WHEN size(others) = 0 THEN null ELSE others END\n"
         f"{_withdraw(x, props)}\n"
     )
 
@@ -127,7 +135,7 @@ def upsert_nodes_cypher(label: str, roles: tuple[str, ...] = ()) -> str:
     bad = [r for r in roles if r not in nt.roles]
     if bad:
         raise ValueError(f"{label} cannot carry role labels {bad}; allowed: {list(nt.roles)}")
-    role_set = "".join(f"\nSET n:{r}" for r in roles)
+    role_set = "".join(f", n:{r}" for r in roles)
     return (
         f"UNWIND $rows AS row\nMERGE (n:{label} {{{nt.key}: row.key}})"
         f"{_claims_set('n', nt.properties)}{role_set}{_provenance_set('n')}\nRETURN count(n) AS written"
