@@ -52,7 +52,7 @@ SET {x}.record_ids = [i IN keep | ids[i]] + CASE WHEN known THEN [] ELSE [row.re
 CLAIM_SEP = "|"
 _MINE = (f"(c STARTS WITH ($prov.source + '{CLAIM_SEP}') "
          f"AND NOT (substring(c, size($prov.source) + 1) CONTAINS '{CLAIM_SEP}'))")
-_MY_NAMES = "reduce(s = '', c IN claims | CASE WHEN {mine} THEN s + substring(c, size($prov.source)) ELSE s END)"
+_MY_NAMES = "reduce(s = '', c IN claims | CASE WHEN {mine} THEN s + substring(c, size($prov.source) + 1) ELSE s END)"
 _HELD = f"reduce(s = '', c IN claims | CASE WHEN {_MINE} THEN s ELSE s + last(split(c, '{CLAIM_SEP}')) END)"
 
 
