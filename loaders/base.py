@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from graph.keys import bounded, has_nul
 from graph.schema import RUN_DIGEST_CHARS
 from graph.store.base import GraphStore
 
@@ -164,6 +165,7 @@ def load(
     def write(chunk: Chunk) -> None:
         report.read += chunk.read
         rejects.extend(chunk.rejects)
+        _screen(chunk, rejects)
         notes.extend(chunk.notes)
         if chunk.nodes:
             announce("writing nodes")
@@ -206,6 +208,58 @@ def load(
                             f"rejected: {listed}")
     report.seconds = time.monotonic() - started
     return report
+
+
+def _screen(chunk: Chunk, rejects: list[Reject]) -> None:
+    """What no store can take, caught before the write: a row with a NUL byte in any value (FalkorDB
+    refuses the whole batch it is in) becomes a reject of its row; a key too long to index is hashed
+    (graph/keys.py), the same way for a node and for the relationships that point at it."""
+    for nb in chunk.nodes:
+        kept = []
+        for r in nb.rows:
+            bad = _nul_field(r, ("key",))
+            if bad:
+                rejects.append(Reject(_source_row(r), bad, _shown(r, bad), f"{bad} contains a NUL byte (\\x00)"))
+                continue
+            r["key"] = bounded(r["key"]) if isinstance(r["key"], str) else r["key"]
+            kept.append(r)
+        nb.rows = kept
+    for rb in chunk.relationships:
+        kept = []
+        for r in rb.rows:
+            bad = _nul_field(r, ("start", "end", "rel_key"))
+            if bad:
+                rejects.append(Reject(_source_row(r), bad, _shown(r, bad), f"{bad} contains a NUL byte (\\x00)"))
+                continue
+            for end in ("start", "end"):
+                if isinstance(r.get(end), str):
+                    r[end] = bounded(r[end])
+            kept.append(r)
+        rb.rows = kept
+
+
+def _nul_field(row: dict[str, Any], keys: tuple[str, ...]) -> str | None:
+    for k in keys:
+        if has_nul(row.get(k)):
+            return k
+    for name, value in (row.get("props") or {}).items():
+        if has_nul(value):
+            return name
+    return None
+
+
+def _shown(row: dict[str, Any], name: str) -> str:
+    value = row.get(name, (row.get("props") or {}).get(name))
+    return repr(value)[:200]
+
+
+def _source_row(row: dict[str, Any]) -> int:
+    """The source row a node or relationship row came from: its `row`, else the number after the last
+    ':' of its record id ("file.csv:17")."""
+    if isinstance(row.get("row"), int):
+        return row["row"]
+    tail = str(row.get("record_id") or "").rpartition(":")[2]
+    return int(tail) if tail.isdigit() else 0
 
 
 PREVIOUS_RUN = "MATCH (s:Source {name: $source}) RETURN s.run AS run"

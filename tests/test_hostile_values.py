@@ -58,3 +58,62 @@ def test_bounded_keeps_short_values_and_hashes_long_ones_stably() -> None:
     long = "я" * 600  # 1,200 bytes in UTF-8
     assert bounded(long).startswith(HASHED_PREFIX) and bounded(long) == bounded(long)
     assert bounded(long) != bounded(long + "x")
+
+
+REGISTRY = Path(__file__).parent / "fixtures" / "registry"
+EGR_MAPPING = Path(__file__).parent.parent / "loaders" / "mappings" / "by-egr.yml"
+
+
+def test_a_nul_byte_in_a_registry_row_rejects_that_row_only(tmp_path: Path) -> None:
+    lines = (REGISTRY / "egr-extract.csv").read_text(encoding="utf-8-sig").splitlines()
+    path = tmp_path / "egr-nul.csv"
+    path.write_text("\n".join([lines[0], "100000011,Nul\x00Name (fictional),,ООО,06.05.1995,,,,,,,", *lines[1:]])
+                    + "\n", encoding="utf-8")
+    def load(file: Path, db: str) -> dict:
+        import json
+
+        result = CliRunner().invoke(cli, ["--db", str(tmp_path / db), "load", "registry", "--format", "csv",
+                                          str(file), "--mapping", str(EGR_MAPPING), "--rejects", str(tmp_path / "r"),
+                                          "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout[result.stdout.index("{"):])
+
+    before, after = load(REGISTRY / "egr-extract.csv", "a.db"), load(path, "b.db")
+    assert (after["read"], after["loaded"], after["rejected"]) == (
+        before["read"] + 1, before["loaded"], before["rejected"] + 1)
+    assert any(r["row"] == "2" and "NUL byte" in r["reason"] for r in _rejects(tmp_path / "r", path.name))
+
+
+def test_a_long_ftm_id_is_hashed_and_its_links_still_meet_it(tmp_path: Path) -> None:
+    import json
+
+    long_id = "ftm-" + "a" * 5000
+    lines = [
+        {"id": long_id, "schema": "Company", "properties": {"name": ["Long Id Holdings (fictional)"]}},
+        {"id": "p1", "schema": "Person", "properties": {"name": ["Ann Example (fictional)"]}},
+        {"id": "o1", "schema": "Ownership", "properties": {"owner": ["p1"], "asset": [long_id],
+                                                           "percentage": ["40"]}},
+    ]
+    path = tmp_path / "long.ftm.json"
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    db = tmp_path / "g.db"
+    result = CliRunner().invoke(cli, ["--db", str(db), "load", "registry", "--format", "ftm", str(path),
+                                      "--rejects", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert "rejected 0" in result.output
+    store = open_store(str(db))
+    try:
+        rows = store.run("MATCH (:Person {id: 'p1'})-[:OWNS]->(c:Company) RETURN c.id AS id, c.name AS name")
+    finally:
+        store.close()
+    assert rows == [{"id": bounded(long_id), "name": "Long Id Holdings (fictional)"}]
+
+
+def test_a_fifo_or_a_device_is_refused_in_one_line(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "in.csv"
+    os.mkfifo(fifo)
+    for args in (["load", "trade", str(fifo)], ["load", "registry", "--format", "ftm", "/dev/zero"]):
+        result = CliRunner().invoke(cli, ["--db", str(tmp_path / "g.db"), *args])
+        assert result.exit_code == 2 and "not a file" in result.output and "Traceback" not in result.output

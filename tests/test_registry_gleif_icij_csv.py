@@ -214,11 +214,11 @@ def test_icij_folder_through_the_cli_is_idempotent(run_cli, tmp_path):
     import json
 
     first = json.loads(run_cli("load", "registry", "--format", "icij", str(FIX / "icij"), "--json",
-                               "--rejects", str(tmp_path / "rej")).output)
+                               "--rejects", str(tmp_path / "rej")).stdout)
     assert first["read"] == first["loaded"] + first["rejected"] and first["read"] > 0
     stats = run_cli("db", "stats", "--json").stdout
     second = json.loads(run_cli("load", "registry", "--format", "icij", str(FIX / "icij"), "--json",
-                                "--rejects", str(tmp_path / "rej")).output)
+                                "--rejects", str(tmp_path / "rej")).stdout)
     assert (second["read"], second["rejected"], second["retired"]) == (first["read"], first["rejected"], 0)
     assert run_cli("db", "stats", "--json").stdout == stats
 

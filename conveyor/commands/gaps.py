@@ -9,11 +9,13 @@ import click
 from queries.gaps import gap_report, read_sanctions
 
 from ..context import evidence_from, store_from
+from ..inputs import input_file
 from .analysis import emit, out_options, out_target
 
 
 @click.command()
 @click.option("--codes", "codes_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              callback=input_file,
               help="CSV with a column hs_code (optional program, listed).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @out_options

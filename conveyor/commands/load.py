@@ -20,9 +20,10 @@ from loaders.shipments_load import load_shipments
 
 from ..context import evidence_from, load_progress, staged_progress, store_from
 from ..data import REFERENCE_COLONIES
+from ..inputs import input_file, input_file_or_folder
 from .colonies import derive_trade_and_match, match_everything
 
-_file = click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+_file = click.argument("file", type=click.Path(dir_okay=False, path_type=Path), callback=input_file)
 _rejects = click.option("--rejects", "rejects_dir", type=click.Path(file_okay=False, path_type=Path),
                         default=Path("conveyor-rejects"), show_default=True,
                         help="Folder for the rejects CSV (row, field, value, reason, record).")
@@ -105,11 +106,12 @@ def reference(ctx: click.Context, folder: Path, rejects_dir: Path, prefix: str, 
 
 
 @load.command()
-@click.argument("file", type=click.Path(path_type=Path))  # a folder too: ICIJ's set of CSV files
+# FILE may be a folder too: ICIJ's set of CSV files
+@click.argument("file", type=click.Path(path_type=Path), callback=input_file_or_folder)
 @click.option("--format", "fmt", type=click.Choice(sorted(REGISTRY_FORMATS)), required=True,
               help="ftm (FollowTheMoney JSON lines), bods (Open Ownership statements), gleif (level 1/2 "
                    "CSV), icij (Offshore Leaks CSV), csv (any registry CSV through --mapping).")
-@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path), callback=input_file,
               help="YAML column mapping (required for --format csv).")
 @_rejects
 @_source
@@ -122,11 +124,12 @@ def registry(ctx: click.Context, file: Path, fmt: str, mapping: Path | None, rej
 
 
 @load.command()
-@click.argument("file", type=click.Path(path_type=Path))  # a folder too: OFAC's sdn.csv with alt.csv, add.csv
+# FILE may be a folder too: OFAC's sdn.csv with alt.csv, add.csv
+@click.argument("file", type=click.Path(path_type=Path), callback=input_file_or_folder)
 @click.option("--format", "fmt", type=click.Choice(sorted(SANCTION_FORMATS)), required=True,
               help="eu (EU consolidated list CSV v1.1), ofac-csv (sdn.csv, with alt.csv / add.csv beside it), "
                    "ofac-xml (sdn.xml), ofsi (UK ConList.csv), csv (any list through --mapping).")
-@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path), callback=input_file,
               help="YAML mapping for --format csv: columns, the entity kind, the sanction fields.")
 @_rejects
 @_source
@@ -147,7 +150,7 @@ def sanctions(ctx: click.Context, file: Path, fmt: str, mapping: Path | None, re
 @_file
 @click.option("--format", "fmt", type=click.Choice(sorted(TRADE_FORMATS)), default="shipments",
               show_default=True, help="shipments (declarations, bills of lading), comtrade, comext.")
-@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path), callback=input_file,
               help="YAML column mapping (canonical field: source column).")
 @_rejects
 @_source
