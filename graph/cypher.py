@@ -45,11 +45,11 @@ SET {x}.record_ids = [i IN keep | ids[i]] + CASE WHEN known THEN [] ELSE [row.re
 
 
 # Which properties each source asserted, on every node and relationship with properties: `claims` holds
-# one entry per source, "<source>|<props>" with <props> = ",name,country," (the row's non-null property
-# names, which never contain "|"; a source's name may, so <props> is what follows the last "|"). Only
+# one entry per source, "<source>=<props>" with <props> = ",name,country," (the row's non-null property
+# names, which never contain "="; a source's name may, so <props> is what follows the last "="). Only
 # claimed properties are ever withdrawn, so what jobs derive (merged_into, supernode, SUPPLIES, role
 # labels) is never touched by a reload.
-CLAIM_SEP = "|"
+CLAIM_SEP = "="
 _MINE = (f"(c STARTS WITH ($prov.source + '{CLAIM_SEP}') "
          f"AND NOT (substring(c, size($prov.source) + 1) CONTAINS '{CLAIM_SEP}'))")
 _MY_NAMES = "reduce(s = '', c IN claims | CASE WHEN {mine} THEN s + substring(c, size($prov.source) + 1) ELSE s END)"
@@ -187,6 +187,26 @@ def retire_nodes_cypher(label: str) -> str:
         "WITH n WHERE size(n.source_runs) = 0\n"
         "DETACH DELETE n\n"
         "RETURN count(*) AS deleted"
+    )
+
+
+def source_share_nodes_cypher(label: str) -> str:
+    """How many `label` nodes the source asserts, and how many of them only in older runs (what a
+    retire would take from it): read before retiring, to refuse a version that drops most of a source."""
+    node_type(label)
+    return (
+        f"MATCH (n:{label})\n"
+        f"WHERE any(s IN coalesce(n.source_runs, []) WHERE {OF_SOURCE})\n"
+        "RETURN count(n) AS asserted, sum(CASE WHEN $prov.run IN n.source_runs THEN 0 ELSE 1 END) AS stale"
+    )
+
+
+def source_share_relationships_cypher(rel: str) -> str:
+    rel_type(rel)
+    return (
+        f"MATCH ()-[r:{rel}]->()\n"
+        f"WHERE any(s IN coalesce(r.source_runs, []) WHERE {OF_SOURCE})\n"
+        "RETURN count(r) AS asserted, sum(CASE WHEN $prov.run IN r.source_runs THEN 0 ELSE 1 END) AS stale"
     )
 
 

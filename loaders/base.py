@@ -131,6 +131,13 @@ def provenance(
     }
 
 
+# A new version of a source may retire at most this share of what the source asserted (--allow-shrink
+# lifts it): a truncated export must not silently delete most of a source. Below SHRINK_MIN_FACTS the
+# guard stays quiet: a small hand-made source is edited freely, and what it drops is easy to see.
+DEFAULT_MAX_SHRINK = 0.5
+SHRINK_MIN_FACTS = 100
+
+
 Finisher = Callable[[GraphStore], Iterable[str]]
 
 
@@ -148,6 +155,7 @@ def load(
     progress: Callable[[int], None] | None = None,
     mapping: str | Path | None = None,
     stage: Callable[[str], None] | None = None,
+    max_shrink: float | None = DEFAULT_MAX_SHRINK,
 ) -> LoadReport:
     """Write every chunk atomically, then retire what this source no longer asserts (if asked).
 
@@ -193,7 +201,14 @@ def load(
         # Nothing can be stale after a source's first load or a reload of the same run: skip the scan.
         if retire and previous_run not in (None, prov["run"]):
             announce("retiring")
-            report.retired = store.retire(prov)
+            if report.loaded == 0:
+                # A header-only or wholly rejected version is far likelier a broken export than a source
+                # that now asserts nothing: keep what the earlier version said.
+                report.notes.append("nothing was loaded from this version, so nothing the earlier version "
+                                    "asserted was retired")
+            else:
+                _check_shrink(store, prov, path, max_shrink)
+                report.retired = store.retire(prov)
         report.rejected = len({r.row for r in rejects})
         store.upsert_nodes("Source", [{"key": source, "props": {
             "path": Path(path).name, "format": fmt, "loaded_at": prov["seen"], "run": prov["run"],
@@ -260,6 +275,19 @@ def _source_row(row: dict[str, Any]) -> int:
         return row["row"]
     tail = str(row.get("record_id") or "").rpartition(":")[2]
     return int(tail) if tail.isdigit() else 0
+
+
+def _check_shrink(store: GraphStore, prov: dict[str, Any], path: str | Path, max_shrink: float | None) -> None:
+    if max_shrink is None:
+        return
+    share = {name: counts for name, counts in store.stale_share(prov).items() if name != "Source"}
+    asserted = int(sum(a for a, _ in share.values()))
+    stale = int(sum(s for _, s in share.values()))
+    if stale >= SHRINK_MIN_FACTS and stale / asserted > max_shrink:
+        what = ", ".join(f"{int(s):,} of {int(a):,} {name}" for name, (a, s) in sorted(share.items()) if s)
+        raise SourceError(path, f"this version would retire {stale:,} of the {asserted:,} facts source "
+                                f"{prov['source']!r} asserted ({stale / asserted:.0%}: {what}); nothing was "
+                                f"changed. If the source really dropped them, load again with --allow-shrink")
 
 
 PREVIOUS_RUN = "MATCH (s:Source {name: $source}) RETURN s.run AS run"

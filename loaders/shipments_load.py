@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 from graph.evidence import EvidenceStore, EvidenceWriter, current_runs
 from graph.store.base import GraphStore
 
-from .base import LoadReport, Reject, provenance, write_rejects
+from .base import DEFAULT_MAX_SHRINK, SHRINK_MIN_FACTS, LoadReport, Reject, SourceError, provenance, write_rejects
 from .records import country_row, product_stub
 from .shipments import read_shipment_batches, with_normalised_names
 
@@ -55,7 +55,7 @@ def load_shipments(
     store: GraphStore, evidence: EvidenceStore, path: str | Path, *, source: str,
     mapping: str | Path | None = None, rejects_dir: str | Path = "conveyor-rejects",
     derive: Deriver | None = None, progress: Callable[[int], None] | None = None,
-    stage: Stage | None = None, seen: dt.date | None = None,
+    stage: Stage | None = None, seen: dt.date | None = None, max_shrink: float | None = DEFAULT_MAX_SHRINK,
 ) -> LoadReport:
     started = time.monotonic()
     timings = _StageClock(stage)
@@ -75,12 +75,14 @@ def load_shipments(
                 return _unchanged(store, report, source, started)
             stage("reading, writing companies")
             loaded, rejects = _read_and_write(store, writer, path, source, mapping, prov, report, progress)
+            previous = runs_before.get(source)
+            if previous not in (None, prov["run"]):
+                _check_shrink(evidence, source, previous, report, rejects, path, rejects_dir, max_shrink)
             writer.publish()
             # Files the saved graph does not name (failed loads): none can become current while we
             # hold the lock. This source's previous run stays until the graph is saved without it.
             evidence.sweep_unnamed([*runs_before.items(), (source, prov["run"])])
             report.rejected = len({r.row for r in rejects})
-            previous = runs_before.get(source)
             if previous not in (None, prov["run"]):
                 stage("retiring what the older version asserted")
                 report.retired = store.retire(prov)
@@ -105,6 +107,23 @@ def load_shipments(
         report.rejects_path = str(write_rejects(rejects, Path(rejects_dir), Path(path)))
     report.seconds = time.monotonic() - started
     return report
+
+
+def _check_shrink(evidence: EvidenceStore, source: str, previous: str, report: LoadReport, rejects: list[Reject],
+                  path: str | Path, rejects_dir: str | Path, max_shrink: float | None) -> None:
+    """A new version with no loadable row, or far fewer rows than the one it replaces, is refused (the
+    graph and the evidence stay as they were): a truncated export must not delete most of a source."""
+    before = evidence.row_count({source: previous})
+    loaded = report.read - len({r.row for r in rejects})
+    if loaded > 0 and (max_shrink is None or before - loaded < SHRINK_MIN_FACTS or loaded >= before * (1 - max_shrink)):
+        return
+    listed = f"; rejects with reasons: {write_rejects(rejects, Path(rejects_dir), Path(path))}" if rejects else ""
+    if loaded == 0:
+        raise SourceError(path, f"no row of this version could be loaded ({report.read:,} read): the earlier "
+                                f"version's {before:,} rows are kept{listed}")
+    raise SourceError(path, f"this version has {loaded:,} loadable rows where the one it replaces had {before:,} "
+                            f"({1 - loaded / before:.0%} fewer); nothing was changed. If the source really "
+                            f"dropped them, load again with --allow-shrink{listed}")
 
 
 SOURCE_COUNTS = "MATCH (s:Source {name: $source}) RETURN s.read AS read, s.rejected AS rejected"

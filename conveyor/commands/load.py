@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from jobs.trade import roles_after_colony_load
-from loaders.base import Chunk, LoadReport
+from loaders.base import DEFAULT_MAX_SHRINK, Chunk, LoadReport
 from loaders.base import load as run_load
 from loaders.colonies import read_colonies
 from loaders.formats import REGISTRY_FORMATS, TRADE_FORMATS, read
@@ -32,8 +32,13 @@ _json = click.option("--json", "as_json", is_flag=True, help="Print the load rep
 
 
 @click.group()
-def load() -> None:
+@click.option("--allow-shrink", is_flag=True,
+              help="Let a new version of a source retire more than half of what the source asserted (by "
+                   "default refused: a truncated export must not delete most of a source).")
+@click.pass_context
+def load(ctx: click.Context, allow_shrink: bool) -> None:
     """Load a source file into the graph (atomic: a failed load changes nothing)."""
+    ctx.meta["max_shrink"] = None if allow_shrink else DEFAULT_MAX_SHRINK
 
 
 def run_loader(ctx: click.Context, chunks: Iterable[Chunk], *, source: str, file: Path, fmt: str,
@@ -42,7 +47,8 @@ def run_loader(ctx: click.Context, chunks: Iterable[Chunk], *, source: str, file
     # The progress display outlives the store, so the save on closing is shown as a stage too.
     with load_progress(f"loading {file.name}", file) as (rows, stage), store_from(ctx, create=True) as store:
         report = run_load(store, chunks, source=source, path=file, fmt=fmt, rejects_dir=rejects_dir,
-                          retire=retire, finish=finish, progress=rows, mapping=mapping, stage=stage)
+                          retire=retire, finish=finish, progress=rows, mapping=mapping, stage=stage,
+                          max_shrink=ctx.meta.get("max_shrink", DEFAULT_MAX_SHRINK))
         if store.dirty:
             stage("saving")
             store.save()
@@ -166,5 +172,6 @@ def trade(ctx: click.Context, file: Path, fmt: str, mapping: Path | None, reject
     progress = staged_progress(f"loading {file.name}", file)
     with store_from(ctx, create=True) as store, progress as (rows, stage):
         report = load_shipments(store, evidence_from(ctx), file, source=name, mapping=mapping,
-                                rejects_dir=rejects_dir, derive=derive_trade_and_match, progress=rows, stage=stage)
+                                rejects_dir=rejects_dir, derive=derive_trade_and_match, progress=rows, stage=stage,
+                                max_shrink=ctx.meta.get("max_shrink", DEFAULT_MAX_SHRINK))
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.summary())

@@ -145,6 +145,16 @@ class GraphStore(ABC):
                 missing[row["i"]] = " and ".join(which)
         return missing
 
+    def stale_share(self, provenance: dict[str, Any]) -> dict[str, tuple[int, int]]:
+        """Per label and type the source asserts: (asserted, only in older runs)."""
+        found: dict[str, tuple[int, int]] = {}
+        for name, statement in [*((r, cypher.source_share_relationships_cypher(r)) for r in RELATIONSHIPS),
+                                *((n, cypher.source_share_nodes_cypher(n)) for n in NODES)]:
+            row = self.run(statement, {"prov": provenance})[0]
+            if row["asserted"]:
+                found[name] = (row["asserted"], row["stale"] or 0)
+        return found
+
     def retire(self, provenance: dict[str, Any]) -> int:
         """Remove what one source asserted in earlier runs but not in the current one."""
         deleted = 0
@@ -193,7 +203,7 @@ class GraphStore(ABC):
 def _without_nulls(row: Row) -> Row:
     # Neither store keeps a null property; sending one would erase what another source set. A property
     # the source leaves out is withdrawn instead, by the claim (graph/cypher._claims_set): the names
-    # of what this row asserts, ",a,b," (schema names: no "," or "|" in them).
+    # of what this row asserts, ",a,b," (schema names: no "," or "=" in them).
     props = {k: v for k, v in row.get("props", {}).items() if v is not None and v != ""}
     claim = "," + "".join(f"{name}," for name in props)
     return {**row, "props": props, "record_id": row.get("record_id"), "claim": claim}
