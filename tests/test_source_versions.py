@@ -209,24 +209,24 @@ def test_rows_of_one_run_add_up_and_the_next_run_withdraws_what_it_leaves_out(st
                        _prov("registry:fictional", 2))
     props = _company_props(store, "k1")
     assert props["lei"] == "L1" and "inn" not in props and props["supernode"] is True
-    assert props["claims"] == ["registry:fictional|,name,lei,"]
+    assert props["claims"] == ["registry:fictional=,name,lei,"]
 
 
 def test_a_property_another_source_claims_stays_when_one_withdraws_it_or_retires(store):
-    a, b = _prov("registry:a|b", 1), _prov("registry:a", 1)  # a "|" in a source's name is still exact
+    a, b = _prov("registry:a=b", 1), _prov("registry:a", 1)  # an "=" in a source's name is still exact
     store.upsert_nodes("Company", [{"key": "k2", "props": {"name": "Lima Wood (fictional)", "lei": "L2",
                                                            "inn": "7700000002", "status": "active"}}], a)
     store.upsert_nodes("Company", [{"key": "k2", "props": {"name": "Lima Wood (fictional)", "inn": "7700000002"}}], b)
     store.upsert_relationships("OWNS", "Company", "Company", [
         {"start": "k2", "end": "k2", "rel_key": "own-1", "props": {"share": 40.0, "start": "2020-01-01"}}], a)
 
-    store.upsert_nodes("Company", [{"key": "k2", "props": {"name": "Lima Wood (fictional)"}}], _prov("registry:a|b", 2))
+    store.upsert_nodes("Company", [{"key": "k2", "props": {"name": "Lima Wood (fictional)"}}], _prov("registry:a=b", 2))
     props = _company_props(store, "k2")
     assert "lei" not in props and "status" not in props and props["inn"] == "7700000002"
 
     store.retire(_prov("registry:a", 2))  # the second source's newer version no longer has the company
     props = _company_props(store, "k2")
     assert "inn" not in props and props["name"] == "Lima Wood (fictional)"  # the first still gives the name
-    assert props["claims"] == ["registry:a|b|,name,"] and props["sources"] == ["registry:a|b"]
+    assert props["claims"] == ["registry:a=b=,name,"] and props["sources"] == ["registry:a=b"]
     own = store.run("MATCH ()-[r:OWNS]->() RETURN properties(r) AS p")[0]["p"]
     assert own["share"] == 40.0  # the other source's newer version said nothing of this link: it stays
