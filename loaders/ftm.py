@@ -466,7 +466,7 @@ def _one_line(text: str, line_no: int, name: str, state: _State, chunk: Chunk, b
     if label == "Address":
         row = _address(proxy, record_id)
     else:
-        row = _party(proxy, label, dates, record_id, props or {})
+        row = _party(proxy, label, dates, record_id, props or {}, data.get("caption"))
     if row is None:
         reject("name", None, f"{schema.name} has no name")
         return
@@ -539,9 +539,14 @@ def _raw(raw: dict[str, Any], prop: str) -> str | None:
     return values[0] if values else None
 
 
-def display_name(proxy: EntityProxy) -> str | None:
-    """FtM's caption over the name-type properties; a Person without any is named from its parts."""
-    if _values(proxy, *STRONG_NAMES, *WEAK_NAMES):
+def display_name(proxy: EntityProxy, published: Any = None) -> str | None:
+    """The publisher's `caption` when it is one of the entity's names (OpenSanctions computes it with its own
+    FtM version: recomputing here picked "LIMITED LIABILITY COMPANY CST" over the published "LLC CST"),
+    else FtM's caption over the name-type properties; a Person without any is named from its parts."""
+    names = _values(proxy, *STRONG_NAMES, *WEAK_NAMES)
+    if isinstance(published, str) and published in names:
+        return published
+    if names:
         return proxy.caption
     if proxy.schema.is_a("Person"):
         return " ".join(_values(proxy, *PERSON_NAME_PARTS)) or None
@@ -549,8 +554,8 @@ def display_name(proxy: EntityProxy) -> str | None:
 
 
 def _party(proxy: EntityProxy, label: str, dates: dict[str, list[str]], record_id: str,
-           raw: dict[str, Any]) -> dict[str, Any] | None:
-    name = display_name(proxy)
+           raw: dict[str, Any], caption: Any = None) -> dict[str, Any] | None:
+    name = display_name(proxy, caption)
     if not name:
         return None
     aliases = [n for n in _values(proxy, *STRONG_NAMES) if n != name]
