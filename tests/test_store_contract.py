@@ -302,7 +302,8 @@ def test_a_failed_save_names_the_cause_and_keeps_the_previous_file(tmp_path):
             assert "Operation not permitted" in message or "Permission denied" in message, message
             assert store.dirty
             assert path.read_bytes() == before
-            assert sorted(p.name for p in folder.iterdir()) == ["graph.db", "graph.db.lock", "graph.db.settings"]  # the store is open
+            # the store is still open: its lock and the server's settings file are beside the graph
+            assert sorted(p.name for p in folder.iterdir()) == ["graph.db", "graph.db.lock", "graph.db.settings"]
         store.save()  # writable again: the unsaved write is still there to save
         assert not store.dirty
     finally:
