@@ -29,6 +29,13 @@ _REMOTE_ASSETS = re.compile(r"<link[^>]*https?://[^>]*/>|<script[^>]*src=\"https
 _PYVIS_HEADING = re.compile(r"<center>\s*<h1>\s*</h1>\s*</center>", re.S)
 
 DEFAULT_MAX_NODES = 1500
+# The drawing area fits on the screen the page opens on, below the heading and legend, whatever the
+# network's size: sized to the layout (12,000 px for 200 routes) it opened on a screen of white space
+# above a strip of dots far down the page. A large network opens zoomed in (see _SCRIPT).
+CANVAS_HEIGHT = 700
+# Smallest zoom at which the page opens: names are 16 px and vis-network draws none under 5 px on screen;
+# at 0.6 they read as about 10 px.
+READABLE_SCALE = 0.6
 
 # role -> (colour, vis-network shape, legend text)
 ROLES: dict[str, tuple[str, str, str]] = {
@@ -109,24 +116,6 @@ def _cap(graph: nx.MultiDiGraph, max_nodes: int) -> tuple[nx.MultiDiGraph, str]:
     return sub, note
 
 
-def _levels(graph: nx.MultiDiGraph) -> int:
-    """The most nodes on one left-to-right level (longest hop distance from a start), to size the canvas."""
-    depth: dict[str, int] = {}
-    starts = [n for n in graph if graph.in_degree(n) == 0] or list(graph)[:1]
-    frontier = list(starts)
-    for n in starts:
-        depth[n] = 0
-    while frontier:
-        nxt = []
-        for n in frontier:
-            for m in graph.successors(n):
-                if m not in depth:
-                    depth[m] = depth[n] + 1
-                    nxt.append(m)
-        frontier = nxt
-    return max(Counter(depth.values()).values(), default=1)
-
-
 def _node_title(key: str, data: dict[str, Any]) -> str:
     role = data.get("role") or data.get("entity") or ""
     lines = [f"{ROLES.get(role, _OTHER)[2]}: {data.get('name') or data.get('entity_id') or key}"]
@@ -186,7 +175,10 @@ _CONTROLS = """
 <div id="cv-controls">
   <label>Find a name: <input id="cv-search" type="search" placeholder="part of a name or id" autocomplete="off"></label>
   <label><input id="cv-only" type="checkbox"> show only matches and their links</label>
+  <button id="cv-whole" type="button">Show the whole network</button>
   <span id="cv-count"></span>
+  <span id="cv-zoom-note" hidden>Large network: opened zoomed in on its start so the names can be read; scroll
+    to zoom out, drag to move, or find a name.</span>
 </div>
 """
 
@@ -196,15 +188,36 @@ _SCRIPT = """
 (function () {
   var box = document.getElementById("cv-search"), only = document.getElementById("cv-only");
   var count = document.getElementById("cv-count");
+  var whole = document.getElementById("cv-whole"), note = document.getElementById("cv-zoom-note");
   var settled = false;
+  function fitAll() {
+    network.fit({animation: false});
+    // fit() frames the nodes, not their labels: step back so names at the edges are not cut off.
+    network.moveTo({scale: network.getScale() * 0.85});
+  }
   function settle() {
     if (settled) { return; }
     settled = true;
     network.setOptions({physics: {enabled: false}});  // laid out once, then still: nothing drifts
-    network.fit();
-    // fit() frames the nodes, not their labels: step back so names at the edges are not cut off.
-    network.moveTo({scale: network.getScale() * 0.85});
+    fitAll();
+    var readable = READABLE_SCALE;
+    if (network.getScale() < readable) {
+      // Too many nodes to show whole with their names: open at a size that can be read, on the start of
+      // the network (the colonies, left, for routes; the first node otherwise), and say so.
+      var pos = network.getPositions(), ids = nodes.getIds(), first = pos[ids[0]] || {x: 0, y: 0};
+      var x = first.x;
+      if (HIERARCHICAL) {
+        var left = Infinity;
+        ids.forEach(function (id) { if (pos[id]) { left = Math.min(left, pos[id].x); } });
+        var width = document.getElementById("mynetwork").clientWidth;
+        x = left + (width / 2 - 120) / readable;
+      }
+      network.moveTo({position: {x: x, y: first.y}, scale: readable, animation: false});
+      note.hidden = false;
+    }
+    window.cvSettled = true;  // for the browser tests
   }
+  whole.addEventListener("click", fitAll);
   network.once("stabilizationIterationsDone", settle);
   setTimeout(settle, 20000);  // a very large network: stop anyway
   function apply() {
@@ -239,7 +252,8 @@ body { font-family: sans-serif; margin: 0 12px; }
 .cv-dot { display: inline-block; width: 12px; height: 12px; margin-right: 5px; vertical-align: middle; }
 .cv-line { display: inline-block; width: 24px; margin-right: 5px; vertical-align: middle; }
 #cv-controls { margin: 6px 0; }
-#cv-controls label { margin-right: 14px; }
+#cv-controls label, #cv-controls button { margin-right: 14px; }
+#cv-zoom-note { color: #8a5a00; }
 #mynetwork { border: 1px solid #ddd; }
 div.vis-tooltip { white-space: pre-wrap; max-width: 520px; font-family: sans-serif; font-size: 12px; }
 </style>
@@ -254,8 +268,7 @@ def write_html(graph: nx.MultiDiGraph, path: Path, heading: str, *, layout: str 
     from pyvis.network import Network
 
     shown, cap_note = _cap(graph, max_nodes)
-    tall = max(700, min(12_000, 70 * _levels(shown))) if layout == "hierarchical" else 800
-    net = Network(height=f"{tall}px", width="100%", directed=True, cdn_resources="in_line", heading="")
+    net = Network(height=f"{CANVAS_HEIGHT}px", width="100%", directed=True, cdn_resources="in_line", heading="")
     net.set_options(json.dumps(_options(layout)))
     roles: set[str] = set()
     for key, data in shown.nodes(data=True):
@@ -290,5 +303,7 @@ def write_html(graph: nx.MultiDiGraph, path: Path, heading: str, *, layout: str 
             + _legend(roles, links) + _CONTROLS + "</div>")
     page = page.replace("<head>", "<head>\n<title>" + html.escape(heading) + "</title>" + _STYLE, 1)
     page = page.replace("<body>", "<body>\n" + head, 1)
-    page = page.replace("</body>", _SCRIPT + "</body>", 1)
+    script = (_SCRIPT.replace("READABLE_SCALE", json.dumps(READABLE_SCALE))
+              .replace("HIERARCHICAL", json.dumps(layout == "hierarchical")))
+    page = page.replace("</body>", script + "</body>", 1)
     return write_text_atomic(path, page)
