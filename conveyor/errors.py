@@ -1,11 +1,11 @@
-"""The errors a user can cause, shown as one clear line instead of a traceback."""
+"""The errors a user can cause, shown as one clear line instead of a traceback.
+
+Every error of ours derives from graph.errors.ConveyorError (source, schema, query, store, evidence and
+setting errors); FileNotFoundError is the one outside error a user causes directly (a path that is not
+there)."""
 
 from __future__ import annotations
 
-from graph.evidence import EvidenceError
-from graph.schema import SchemaError
-from graph.store import StoreError
-from loaders.base import SourceError
-from queries.saved import QueryError
+from graph.errors import ConveyorError
 
-USER_ERRORS = (SourceError, StoreError, QueryError, SchemaError, EvidenceError, FileNotFoundError)
+USER_ERRORS: tuple[type[Exception], ...] = (ConveyorError, FileNotFoundError)

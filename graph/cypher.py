@@ -7,6 +7,7 @@ tests lint every variant with Neo4j's own linter.
 
 from __future__ import annotations
 
+from .errors import SchemaError
 from .schema import NodeType, RelType, check_endpoints, node_type, rel_type
 
 
@@ -134,7 +135,7 @@ def upsert_nodes_cypher(label: str, roles: tuple[str, ...] = ()) -> str:
     nt: NodeType = node_type(label)
     bad = [r for r in roles if r not in nt.roles]
     if bad:
-        raise ValueError(f"{label} cannot carry role labels {bad}; allowed: {list(nt.roles)}")
+        raise SchemaError(f"{label} cannot carry role labels {bad}; allowed: {list(nt.roles)}")
     role_set = "".join(f", n:{r}" for r in roles)
     return (
         f"UNWIND $rows AS row\nMERGE (n:{label} {{{nt.key}: row.key}})"
@@ -284,7 +285,7 @@ def set_roles_cypher(label: str, add: tuple[str, ...], remove: tuple[str, ...]) 
     nt = node_type(label)
     bad = [r for r in (*add, *remove) if r not in nt.roles]
     if bad:
-        raise ValueError(f"{label} cannot carry role labels {bad}; allowed: {list(nt.roles)}")
+        raise SchemaError(f"{label} cannot carry role labels {bad}; allowed: {list(nt.roles)}")
     parts = ["UNWIND $ids AS id", f"MATCH (n:{label} {{{nt.key}: id}})"]
     if remove:
         parts.append("REMOVE " + ", ".join(f"n:{r}" for r in remove))

@@ -30,16 +30,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .cypher import CURRENT_RUNS
+from .errors import EvidenceError
 from .schema import SHIPMENT_EVIDENCE
 from .store.base import GraphStore
 
 SCHEMA = pa.schema([pa.field(name, kind, nullable=name not in ("id", "seller", "buyer", "date", "hs_code"))
                     for name, kind in SHIPMENT_EVIDENCE])
 COLUMNS: tuple[str, ...] = tuple(SCHEMA.names)
-
-
-class EvidenceError(RuntimeError):
-    """The evidence folder cannot be read or written; the message names it."""
 
 
 def evidence_location(graph_location: str) -> Path:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from .errors import SchemaError
+
 # claims: which properties each source asserted (graph/cypher._claims_set), so a newer version of a
 # source withdraws what it no longer gives.
 PROVENANCE: tuple[str, ...] = ("sources", "source_runs", "record_ids", "record_runs", "first_seen", "last_seen",
@@ -195,10 +197,6 @@ SHIPMENT_EVIDENCE: tuple[tuple[str, pa.DataType], ...] = (
     ("place_of_receipt", _S), ("synthetic", pa.bool_()), ("source", _S), ("source_file", _S),
     ("source_row", pa.int64()),
 )
-
-
-class SchemaError(ValueError):
-    """A label, type or property that the schema does not declare."""
 
 
 def node_type(label: str) -> NodeType:

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from graph.errors import ConveyorError
 from graph.keys import bounded, has_nul
 from graph.schema import RUN_DIGEST_CHARS
 from graph.store.base import GraphStore
 
 
-class SourceError(ValueError):
+class SourceError(ConveyorError, ValueError):
     """A file that cannot be loaded at all: names the file, the row and the field."""
 
     def __init__(self, path: str | Path, message: str, row: int | None = None, field: str | None = None):

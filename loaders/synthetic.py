@@ -36,6 +36,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from graph.errors import SettingError
+
 HOME = "BY"
 TRANSIT = ("KZ", "AM", "KG", "TR", "AE", "UZ", "GE", "RS")
 TARGETS = ("DE", "PL", "LT", "LV", "SE", "NL", "IT", "FR", "CZ", "FI")
@@ -255,19 +257,19 @@ def generate_network(seed: int, out_dir: str | Path, n_shipments: int = 5000, n_
     of planted routes whose buyer sells the goods on inside its own country afterwards (distribution, as
     importers do; not part of the route): realistic noise for how far a search should walk."""
     if not 1 <= max_transit <= MAX_TRANSIT:
-        raise ValueError(f"max_transit must be 1..{MAX_TRANSIT}, not {max_transit}")
+        raise SettingError(f"max_transit must be 1..{MAX_TRANSIT}, not {max_transit}")
     if n_hubs is not None and n_hubs < 0:
-        raise ValueError(f"n_hubs must be >= 0, not {n_hubs}")
+        raise SettingError(f"n_hubs must be >= 0, not {n_hubs}")
     # Hubs are few and large at every size: about one per 500 shipments, at most 6.
     n_hubs = max(2, min(6, n_shipments // 500)) if n_hubs is None else n_hubs
     if hub_share is None:
         hub_share = HUB_SHARE if n_hubs else 0.0
     if not 0.0 <= hub_share <= 1.0 or (hub_share > 0 and not n_hubs):
-        raise ValueError(f"hub_share must be in [0, 1] and 0 without hubs, not {hub_share} with {n_hubs} hubs")
+        raise SettingError(f"hub_share must be in [0, 1] and 0 without hubs, not {hub_share} with {n_hubs} hubs")
     if not 0.0 <= resale <= 1.0:
-        raise ValueError(f"resale must be in [0, 1], not {resale}")
+        raise SettingError(f"resale must be in [0, 1], not {resale}")
     if rows_per_seller <= 0 or rows_per_buyer <= 0 or buyer_skew < 0:
-        raise ValueError("rows_per_seller and rows_per_buyer must be > 0, buyer_skew >= 0")
+        raise SettingError("rows_per_seller and rows_per_buyer must be > 0, buyer_skew >= 0")
     rng = random.Random(seed)
     g = np.random.default_rng(seed)
     net = _Net(rng, seed)

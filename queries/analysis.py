@@ -24,6 +24,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from graph.errors import SettingError
 from graph.store.base import GraphStore
 
 FLOWS_CYPHER = """
@@ -66,7 +67,7 @@ def mirror_gaps(store: GraphStore, *, level: int = 6, period: str = "", threshol
     although the other country's reports for that period and direction are loaded (status says which).
     """
     if level not in (2, 4, 6, 8, 10):
-        raise ValueError(f"level must be 2, 4, 6, 8 or 10, got {level}")
+        raise SettingError(f"level must be 2, 4, 6, 8 or 10, got {level}")
     data = flows(store, period)
     data = data[data["hs_code"].str.len() >= level].copy()
     data["hs_code"] = data["hs_code"].str[:level]

@@ -16,6 +16,7 @@ from typing import Any
 
 import networkx as nx
 
+from graph.errors import SettingError
 from graph.files import atomic_output
 
 from .export_html import write_html
@@ -156,4 +157,4 @@ def write_selection(selection: Selection, fmt: str, path: Path, *, bom: bool = F
     if fmt == "html":
         return write_html(selection.graph, path, selection.title, layout=selection.layout,
                           notes=selection.notes, **({"max_nodes": max_nodes} if max_nodes else {}))
-    raise ValueError(f"unknown export format {fmt!r}; one of {', '.join(FORMATS)}")
+    raise SettingError(f"unknown export format {fmt!r}; one of {', '.join(FORMATS)}")

@@ -56,9 +56,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from graph.errors import SchemaError, SettingError
 from graph.evidence import EvidenceStore, current_runs
 from graph.schema import NODES, RELATIONSHIPS, node_type, rel_type
 from graph.store.base import GraphStore, Row
+
+from .saved import QueryError
 
 DEFAULT_PAGE_SIZE = 10_000
 DEFAULT_DATABASE = "conveyor"
@@ -69,8 +72,9 @@ _MAX_EXACT_DOUBLE = 2**53
 _DATABASE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9.-]{2,62}")
 
 
-class ExportRefused(ValueError):
-    """The export would overwrite something, or cannot be complete; the message says which and why."""
+class ExportRefused(QueryError):
+    """The export would overwrite something, or cannot be complete; the message says which and why.
+    A QueryError (so a ConveyorError and a ValueError, as before)."""
 
 
 # -- file names, all derived from the schema ----------------------------------------------------
@@ -116,10 +120,10 @@ def relationship_page_cypher(rel: str, start: str, end: str, depth: int, *, firs
     order. `depth` components are fixed by `$k0` / `$k1`; the next one pages after `$after`."""
     rt = rel_type(rel)
     if (start, end) not in rt.endpoints:
-        raise ValueError(f"{rel} does not connect {start} -> {end}")
+        raise SchemaError(f"{rel} does not connect {start} -> {end}")
     sort_keys = _rel_sort_keys(rel, start, end)
     if not 0 <= depth < len(sort_keys):
-        raise ValueError(f"depth {depth} out of range for {rel}")
+        raise SettingError(f"depth {depth} out of range for {rel}")
     a, b = node_type(start), node_type(end)
     a_pattern = f"(a:{start} {{{a.key}: $k0}})" if depth >= 1 else f"(a:{start})"
     b_pattern = f"(b:{end} {{{b.key}: $k1}})" if depth >= 2 else f"(b:{end})"
@@ -393,7 +397,7 @@ def export_neo4j_admin(store: GraphStore, out: Path, *, graph_file: Path | None 
     """Write the whole graph to `out` as neo4j-admin import files; see the module docstring."""
     database = validate_database_name(database)
     if page_size < 1:
-        raise ValueError("page_size must be at least 1")
+        raise SettingError("page_size must be at least 1")
     target = check_out(out, graph_file=graph_file, evidence_folder=evidence.folder if evidence else None,
                        force=force)
     target.mkdir(parents=True, exist_ok=True)

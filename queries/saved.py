@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from graph.errors import ConveyorError
 from graph.store.base import GraphStore
 
 from .merged import MergedView
@@ -62,8 +63,8 @@ _KNOWN_KEYS = ("name", "description", "category", "param", "stores", "expand", "
 USER_QUERIES_ENV = "CONVEYOR_QUERIES"
 
 
-class QueryError(ValueError):
-    pass
+class QueryError(ConveyorError, ValueError):
+    """A query, its parameters or its output refused; the message says which and why."""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Any
 import networkx as nx
 
 from .. import cypher
+from ..errors import StoreError
 from ..schema import NODES, RELATIONSHIPS, check_endpoints, check_properties, node_type, rel_type
 from ..values import Node, Path, Relationship
 
@@ -17,10 +18,6 @@ Row = dict[str, Any]
 QueryHook = Callable[[str, dict[str, Any]], None]
 
 DEFAULT_BATCH_SIZE = 5000
-
-
-class StoreError(RuntimeError):
-    """The store refused or failed a request; the message says which and why."""
 
 
 def redact(location: str) -> str:

@@ -10,6 +10,8 @@ import getpass
 from dataclasses import dataclass
 from pathlib import Path
 
+from graph.errors import SettingError
+
 from ..base import SourceError
 
 DEFAULT_PATH = "conveyor-judgements.csv"
@@ -60,7 +62,7 @@ def read_judgements(path: str | Path) -> dict[tuple[str, str], Judgement]:
 def append_judgement(path: str | Path, left: str, right: str, verdict: str, note: str = "",
                      who: str | None = None) -> Judgement:
     if verdict not in VERDICTS:
-        raise ValueError(f"judgement must be one of {list(VERDICTS)}")
+        raise SettingError(f"judgement must be one of {list(VERDICTS)}")
     path = Path(path)
     j = Judgement(left, right, verdict, note, who or _user(), dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
     new = not path.exists() or path.stat().st_size == 0
