@@ -58,6 +58,7 @@ from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError
 from .csvfile import check_readable
 from .ftm import DateProblem, parse_partial_date
 from .names import normalise_country, normalise_name
+from .parse import json_nesting_problem
 from .records import country_row
 
 CHUNK_STATEMENTS = 5000
@@ -67,6 +68,10 @@ SCHEMES = {"GB-COH": "registration_number", "XI-LEI": "lei", "LEI": "lei", "BY-U
            "RU-OGRN": "ogrn"}
 _ORG_ID_SCHEME = re.compile(r"^[A-Z]{2}-[A-Z0-9]+$")  # org-id.guide register prefixes, e.g. DK-CVR
 _ANONYMOUS = frozenset({"anonymousEntity", "unknownEntity", "anonymousPerson", "unknownPerson"})
+
+
+class FieldProblem(ValueError):
+    """(reason, field, value): one statement that cannot load, rejected with the reason."""
 
 
 @dataclass
@@ -136,10 +141,41 @@ def _statements(path: Path) -> Iterator[tuple[int, Any]]:
             text = raw.strip()
             if not text:
                 continue
+            too_deep = json_nesting_problem(text)
+            if too_deep:
+                yield line_no, _Bad(text[:80], f"not read: {too_deep}")
+                continue
             try:
                 yield line_no, json.loads(text)
             except json.JSONDecodeError as exc:
                 yield line_no, _Bad(text[:80], f"not valid JSON ({exc.msg} at column {exc.colno})")
+
+
+def _list(value: Any) -> list[Any]:
+    """A field the standard makes an array; any other JSON type is treated as absent (a wrong type must
+    not crash the load, and a string must not be read as a list of characters)."""
+    return value if isinstance(value, list) else []
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str | None:
+    """A field the standard makes a string (or a number, for ids); objects and arrays are not text."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _shown(value: Any) -> str:
+    """A value for a reject, as JSON cut at 80 characters; one nested too deep to write, by its kind."""
+    try:
+        return json.dumps(value)[:80]
+    except RecursionError:  # from a JSON array file, where statements are not screened line by line
+        return f"a JSON {'object' if isinstance(value, dict) else 'array'} nested too deep to show"
 
 
 def _version(stmt: dict[str, Any]) -> str:
@@ -166,7 +202,7 @@ def _index(path: Path) -> _Index:
                 sid, kind = stmt.get("statementID"), stmt.get("statementType")
                 if not isinstance(sid, str):
                     continue
-                for old in stmt.get("replacesStatements") or []:
+                for old in _list(stmt.get("replacesStatements")):
                     if isinstance(old, str):
                         index.replaced_by[old] = sid
                 if kind in ("entityStatement", "personStatement"):
@@ -227,7 +263,7 @@ def _one(stmt: Any, row: int, name: str, index: _Index, chunk: Chunk, builder: _
             _statement_04(stmt, row, name, index, builder, waiting, reject)
         else:
             _statement_02(stmt, row, name, index, builder, waiting, reject)
-    except DateProblem as exc:
+    except (DateProblem, FieldProblem) as exc:
         field_name, value = exc.args[1], exc.args[2]
         reject(field_name, value, exc.args[0])
 
@@ -266,10 +302,10 @@ def _statement_04(stmt: dict[str, Any], row: int, name: str, index: _Index, buil
     else:
         subject, party = details.get("subject"), details.get("interestedParty")
         if not isinstance(subject, str):
-            reject("subject", json.dumps(subject)[:80], f"subject unspecified: {_reason(subject)}")
+            reject("subject", _shown(subject), f"subject unspecified: {_reason(subject)}")
             return
         if not isinstance(party, str):
-            reject("interestedParty", json.dumps(party)[:80], f"interested party unspecified: {_reason(party)}")
+            reject("interestedParty", _shown(party), f"interested party unspecified: {_reason(party)}")
             return
         _interests(record, subject, party, details.get("interests"), closed, stated, record_id, row,
                    index, builder, waiting, reject, component=details.get("isComponent") is True)
@@ -293,14 +329,14 @@ def _statement_02(stmt: dict[str, Any], row: int, name: str, index: _Index, buil
     elif kind == "personStatement":
         _person(sid, stmt, record_id, row, builder, reject)
     else:
-        subject = (stmt.get("subject") or {}).get("describedByEntityStatement")
-        party_obj = stmt.get("interestedParty") or {}
+        subject = _obj(stmt.get("subject")).get("describedByEntityStatement")
+        party_obj = _obj(stmt.get("interestedParty"))
         party = party_obj.get("describedByPersonStatement") or party_obj.get("describedByEntityStatement")
         if not isinstance(subject, str):
-            reject("subject", json.dumps(stmt.get("subject"))[:80], "subject has no describedByEntityStatement")
+            reject("subject", _shown(stmt.get("subject")), "subject has no describedByEntityStatement")
             return
         if not isinstance(party, str):
-            reject("interestedParty", json.dumps(party_obj)[:80],
+            reject("interestedParty", _shown(party_obj),
                    f"interested party unspecified: {_reason(party_obj.get('unspecified'))}")
             return
         _interests(sid, index.resolve(subject), index.resolve(party), stmt.get("interests"), False, stated,
@@ -316,7 +352,7 @@ def _reason(value: Any) -> str:
 def _entity(key: str, d: dict[str, Any], jurisdiction: Any, closed: bool, record_id: str, row: int,
             builder: _Builder, reject: Any) -> None:
     entity_type = d.get("entityType")
-    entity_type = entity_type.get("type") if isinstance(entity_type, dict) else entity_type
+    entity_type = _text(entity_type.get("type") if isinstance(entity_type, dict) else entity_type)
     entity_name = (d.get("name") or "").strip() if isinstance(d.get("name"), str) else ""
     if not entity_name and entity_type not in _ANONYMOUS:
         reject("name", None, "entity has no name (and is not declared anonymous or unknown)")
@@ -325,13 +361,13 @@ def _entity(key: str, d: dict[str, Any], jurisdiction: Any, closed: bool, record
     dissolved = _date(d.get("dissolutionDate"), "dissolutionDate")
     jur_code = jur_name = None
     if isinstance(jurisdiction, dict):
-        jur_code, jur_name = jurisdiction.get("code"), jurisdiction.get("name")
+        jur_code, jur_name = _text(jurisdiction.get("code")), _text(jurisdiction.get("name"))
     country = normalise_country(str(jur_code)[:2]) if jur_code else None
     address, address_country = _address(d.get("addresses"))
     country = country or address_country
     props: dict[str, Any] = {
         "name": entity_name or None, "name_norm": normalise_name(entity_name) or None,
-        "aliases": [a for a in d.get("alternateNames") or [] if isinstance(a, str)] or None,
+        "aliases": [a for a in _list(d.get("alternateNames")) if isinstance(a, str)] or None,
         "country": country, "jurisdiction": jur_code or jur_name, "incorporation_date": founded,
         "dissolution_date": dissolved, "address": address, "status": "closed" if closed else None,
     }
@@ -351,12 +387,12 @@ def _in_country(key: str, country: str | None, record_id: str, row: int, builder
 def _identifiers(items: Any) -> dict[str, str]:
     found: dict[str, str] = {}
     for ident in items if isinstance(items, list) else []:
-        if not isinstance(ident, dict) or not ident.get("id"):
+        if not isinstance(ident, dict) or not _text(ident.get("id")):
             continue
-        scheme = str(ident.get("scheme") or "").upper()
+        scheme = (_text(ident.get("scheme")) or "").upper()
         target = SCHEMES.get(scheme) or ("registration_number" if _ORG_ID_SCHEME.match(scheme) else None)
         if target and target not in found:
-            found[target] = str(ident["id"]).strip()
+            found[target] = _text(ident["id"])
     return found
 
 
@@ -365,27 +401,29 @@ def _address(items: Any) -> tuple[str | None, str | None]:
     addresses = [a for a in items if isinstance(a, dict)] if isinstance(items, list) else []
     addresses.sort(key=lambda a: a.get("type") != "registered")
     for a in addresses:
-        text = ", ".join(str(v) for v in (a.get("address"), a.get("postCode")) if v)
+        text = ", ".join(v for v in (_text(a.get("address")), _text(a.get("postCode"))) if v)
         country = a.get("country")
-        code = country.get("code") if isinstance(country, dict) else country
+        code = _text(country.get("code") if isinstance(country, dict) else country)
         if text or code:
             return text or None, normalise_country(str(code)) if code else None
     return None, None
 
 
 def _person(key: str, d: dict[str, Any], record_id: str, row: int, builder: _Builder, reject: Any) -> None:
-    person_type = d.get("personType")
+    person_type = _text(d.get("personType"))
     full = None
-    for n in d.get("names") or []:
+    for n in _list(d.get("names")):
         if isinstance(n, dict):
-            full = n.get("fullName") or " ".join(
-                str(n[k]) for k in ("givenName", "patronymicName", "familyName") if n.get(k)) or None
+            full = _text(n.get("fullName")) or " ".join(
+                part for part in (_text(n.get(k)) for k in ("givenName", "patronymicName", "familyName"))
+                if part) or None
             if full:
                 break
     if not full and person_type not in _ANONYMOUS:
         reject("names", None, "person has no name (and is not declared anonymous or unknown)")
         return
-    nationalities = [n.get("code") for n in d.get("nationalities") or [] if isinstance(n, dict) and n.get("code")]
+    nationalities = [_text(n.get("code")) for n in _list(d.get("nationalities"))
+                     if isinstance(n, dict) and _text(n.get("code"))]
     country = normalise_country(str(nationalities[0])) if nationalities else None
     props = {"name": full, "name_norm": normalise_name(full) or None,
              "birth_date": _date(d.get("birthDate"), "birthDate"),
@@ -401,7 +439,7 @@ def _interests(base: str, subject: str, party: str, interests: Any, closed: bool
     items = [i for i in interests if isinstance(i, dict)] if isinstance(interests, list) else []
     rows: list[tuple[str, dict[str, Any]]] = []
     for n, interest in enumerate(items or [{}]):
-        kind = interest.get("type")
+        kind = _text(interest.get("type"))
         start, end = _date(interest.get("startDate"), "startDate"), _date(interest.get("endDate"), "endDate")
         ended = closed or end is not None
         if ended and end is None:
@@ -409,7 +447,7 @@ def _interests(base: str, subject: str, party: str, interests: Any, closed: bool
         if kind in DIRECTS_INTERESTS:
             rel, props = "DIRECTS", {"role": kind, "start": start, "end": end}
         else:
-            direct = interest.get("directOrIndirect") or interest.get("interestLevel")
+            direct = _text(interest.get("directOrIndirect")) or _text(interest.get("interestLevel"))
             props = {**_share(interest.get("share")), "start": start, "end": end, "kind": kind,
                      "direct": {"direct": True, "indirect": False}.get(direct),
                      "component": True if component else None,
@@ -430,14 +468,24 @@ def _interests(base: str, subject: str, party: str, interests: Any, closed: bool
 
 
 def _share(share: Any) -> dict[str, float]:
-    if not isinstance(share, dict):
+    """The share object -> share / share_min / share_max in percent. A share that is not an object, or a
+    bound that is not a number from 0 to 100 (a string, NaN, a negative), is a FieldProblem: the
+    interest is rejected with the reason rather than loaded with its share silently dropped."""
+    if share is None:
         return {}
+    if not isinstance(share, dict):
+        raise FieldProblem("share must be an object (exact, minimum, maximum)", "share", _shown(share))
     out: dict[str, float] = {}
     for field_name, target in (("exact", "share"), ("minimum", "share_min"), ("min", "share_min"),
                                ("exclusiveMinimum", "share_min"), ("maximum", "share_max"), ("max", "share_max"),
                                ("exclusiveMaximum", "share_max")):
         value = share.get(field_name)
         # bool is an int in Python: 0.2's exclusiveMinimum/Maximum flags must not become 1.0 / 0.0
-        if isinstance(value, int | float) and not isinstance(value, bool) and target not in out:
+        if value is None or isinstance(value, bool):
+            continue
+        if not isinstance(value, int | float) or not 0 <= value <= 100:  # NaN fails both comparisons
+            raise FieldProblem(f"share.{field_name} {_shown(value)} is not a percentage from 0 to 100",
+                               f"share.{field_name}", _shown(value))
+        if target not in out:
             out[target] = float(value)
     return out

@@ -75,6 +75,7 @@ from graph.store.base import GraphStore
 from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError, chunked
 from .csvfile import check_readable
 from .names import normalise_country, normalise_name, search_keys
+from .parse import json_nesting_problem
 from .records import country_row
 
 CHUNK_LINES = 5000
@@ -164,7 +165,7 @@ def _check_shape(path: Path) -> None:
             if not raw.strip():
                 continue
             try:
-                first = json.loads(raw)
+                first = None if json_nesting_problem(raw) else json.loads(raw)
             except json.JSONDecodeError:
                 first = None
             if not isinstance(first, dict) or "schema" not in first:
@@ -413,6 +414,10 @@ def _one_line(text: str, line_no: int, name: str, state: _State, chunk: Chunk, b
     def note(field: str, value: Any, reason: str) -> None:
         chunk.notes.append(Reject(line_no, field, value, reason, summary))
 
+    too_deep = json_nesting_problem(text)
+    if too_deep:
+        reject("line", text[:80], f"not read: {too_deep}")
+        return
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

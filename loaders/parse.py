@@ -94,3 +94,27 @@ def parse_country(text: str, what: str) -> str | None:
     if code is None:
         raise FieldProblem(f"{what} {text!r} is not an ISO 3166 country")
     return code
+
+
+# JSON records (FtM entities, BODS statements) nest a few levels; a line nested thousands deep
+# exhausts the recursion of json.loads (a RecursionError, not a JSONDecodeError) and of any code that
+# walks the result. Such a record is refused before it is parsed.
+MAX_JSON_NESTING = 64
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def json_nesting_problem(text: str, limit: int = MAX_JSON_NESTING) -> str | None:
+    """Why a JSON text is nested too deeply to read (None if it is not): brackets inside strings do
+    not count. Cheap for ordinary records: only a text with more than `limit` brackets is scanned."""
+    if text.count("[") + text.count("{") <= limit:
+        return None
+    depth = 0
+    for token in _JSON_TOKEN.finditer(text):
+        mark = token.group()
+        if mark in "[{":
+            depth += 1
+            if depth > limit:
+                return f"nested more than {limit} levels deep"
+        elif mark in "]}":
+            depth -= 1
+    return None
