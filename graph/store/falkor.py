@@ -7,6 +7,8 @@ import contextlib
 import os
 import shutil
 import signal
+import stat
+import tempfile
 import time
 from pathlib import Path as FsPath
 from typing import Any
@@ -87,6 +89,7 @@ class FalkorStore(FalkorBase):
         # The graph file is the snapshot: nothing is saved during a load (no save rules), so undoing it
         # is reloading the file. A GRAPH.COPY instead costs a copy of the whole graph in time and memory
         # on every load (7 s and +1 GB for a 100k load into a graph of 1M shipments).
+        self._check_writable("nothing was written")  # before the work, not after it at the save
         if not self._reload_allowed():
             return super()._take_snapshot()  # a server started without DEBUG (an older Conveyor's)
         if self._dirty or not self.path.exists():
@@ -106,15 +109,41 @@ class FalkorStore(FalkorBase):
             return self._client.config_get("enable-debug-command").get("enable-debug-command") in ("local", "yes")
         return False
 
+    def save(self) -> None:
+        """As FalkorBase.save, refusing a graph file the user made read-only or immutable, and keeping
+        the file's mode: the server writes a new file (0644 by the umask) and renames it over the old."""
+        self._check_writable("the previous saved copy is unchanged")
+        mode = _mode_of(self.path)
+        super().save()
+        if mode is not None:
+            with contextlib.suppress(OSError):
+                os.chmod(self.path, mode)
+
+    def _check_writable(self, outcome: str) -> None:
+        # The server saves by renaming a new file over the graph, which needs no write permission on the
+        # file itself (and root ignores modes): a graph made read-only with chmod 444 was silently replaced.
+        mode = _mode_of(self.path)
+        if mode is not None and not mode & stat.S_IWUSR:
+            raise StoreError(f"the graph file {self.path} is read-only (mode {mode:04o}); {outcome}: make it "
+                             "writable (chmod u+w) to change the graph")
+        try:
+            if mode is not None:  # an immutable file (chattr +i) refuses this even to root
+                os.close(os.open(self.path, os.O_WRONLY | os.O_NOFOLLOW))
+            with tempfile.TemporaryFile(dir=self.path.parent):  # where the server writes its new file
+                pass
+        except OSError as exc:
+            raise StoreError(f"cannot write the graph file {self.path}: {exc.strerror}; {outcome}") from None
+
     def _save_failure_cause(self, exc: Exception) -> str:
         # SAVE answers a bare "ERR"; the server's log has the reason (e.g. "Failed opening the temp RDB
-        # file ... for saving: Read-only file system", "Write error saving DB on disk: No space left").
+        # file ... for saving: Read-only file system", "Write error saving DB on disk: No space left",
+        # "Error moving temp DB file ... on the final destination ...: Operation not permitted").
         with contextlib.suppress(Exception):
             for line in reversed(self._db.client.redis_log_tail(lines=20)):
                 _, marker, message = line.partition(" # ")
-                if marker and ("RDB" in message or "DB on disk" in message or "saving" in message):
+                if marker and any(m in message for m in ("RDB", "DB on disk", "DB file", "saving")):
                     return message.strip()
-        return f"the server answered {exc}"
+        return f"the server answered {exc!s}" if str(exc) else "the server gave no reason"
 
     def close(self) -> None:
         """Save if this store wrote since open or its last save, then stop the server.
@@ -139,6 +168,13 @@ class FalkorStore(FalkorBase):
     def __del__(self) -> None:  # never leave a FalkorDB process behind
         with contextlib.suppress(Exception):
             self.close()
+
+
+def _mode_of(path: FsPath) -> int | None:
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return None
 
 
 class _EmbeddedFalkorDB:
