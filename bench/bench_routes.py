@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from loaders.synthetic import generate_network, read_truth  # noqa: E402
-from queries.routes import Shipment, search_routes  # noqa: E402
+from queries.routes import RouteSettings, Shipment, search_routes  # noqa: E402
 
 
 def read_network(out: Path) -> tuple[list[Shipment], dict, list[dict]]:
@@ -82,7 +82,7 @@ def quality(seeds: list[int], n: int, tmp: Path) -> None:
         r = p = 0.0
         fp = fn = 0
         for (ships, comps, prods), truth in nets:
-            res = search_routes(ships, comps, prods, **kw)
+            res = search_routes(ships, comps, prods, RouteSettings(**kw))
             rr, pp, f1, f2 = score(res.routes, truth)
             r, p, fp, fn = r + rr, p + pp, fp + f1, fn + f2
         print(f"{name:<15} {r / len(nets):>7.3f} {p / len(nets):>9.3f} {fp:>5} {fn:>5}")
@@ -104,7 +104,7 @@ def hop_limits(seeds: list[int], n: int, tmp: Path, hops: range, resale: float) 
         fp = fn = longer = cut = 0
         t = time.perf_counter()
         for (ships, comps, prods), truth in nets:
-            res = search_routes(ships, comps, prods, max_hops=limit)
+            res = search_routes(ships, comps, prods, RouteSettings(max_hops=limit))
             rr, pp, f1, f2 = score(res.routes, truth)
             r, p, fp, fn = r + rr, p + pp, fp + f1, fn + f2
             longer += sum(t["hops"] > limit for t in truth)
@@ -126,7 +126,7 @@ def speed(n: int, tmp: Path, nx_seconds: float) -> None:
           f"(generated in {gen:.1f}s; search phase on in-memory records, no store)")
     tracemalloc.start()
     t = time.perf_counter()
-    res = search_routes(ships, comps, prods, max_routes=100_000)
+    res = search_routes(ships, comps, prods, RouteSettings(max_routes=100_000))
     ours = time.perf_counter() - t
     ours_peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()

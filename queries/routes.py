@@ -12,11 +12,12 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import datetime as dt
-import inspect
+import enum
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,7 @@ from graph.evidence import EvidenceStore, current_runs
 from graph.store.base import GraphStore
 
 from .merged import MergedView
+from .saved import QueryError
 
 # Companies are read on the merged view (queries/merged.py): after `conveyor resolve`, the records of
 # one entity in different sources are one company on a route, so a chain broken by a name variant joins
@@ -59,20 +61,6 @@ ADDRESSES = _linked("-[:REGISTERED_AT]->(a:Address)", "a.id")
 EVIDENCE_COLUMNS = ["id", "seller", "buyer", "date", "hs_code", "origin_country", "value", "source_file",
                     "source_row", "quantity"]
 
-# Defaults, chosen so a route needs at least one relabeling signal beyond bare continuity (an honest
-# export, declared origin and code unchanged, scores 1.0-1.5) and so that a company trading with dozens
-# of partners (a hub, a port forwarder) is not walked through: every path through it would be a route.
-DEFAULT_MIN_SCORE = 2.0
-# Colony goods often pass a dealer and three or four transit traders before the buyer: producer ->
-# dealer -> up to four transits -> buyer is six hops. Measured (bench/README.md, hop limit): at 4 and 5
-# such routes were cut and their prefixes reported instead; 6 to 10 found every planted route with the
-# same precision (distribution after import is not walked into, see _Search._kind). 8 leaves two hops
-# for chains longer than the benchmark's at no measured cost; 9 and 10 began to cost search time.
-DEFAULT_MAX_HOPS = 8
-DEFAULT_SUPERNODE_DEGREE = 40
-# EU restrictive measures on Belarus after February 2022 (Council Decision (CFSP) 2022/356, 2 March 2022).
-DEFAULT_SANCTIONS_DATE = "2022-03-02"
-
 # Chapters whose goods turn into each other in the trade (furniture parts declared as wood and the
 # reverse). Switching between them is flagged like a switch within a heading.
 DEFAULT_CONCORDANCES: frozenset[frozenset[str]] = frozenset({
@@ -82,6 +70,90 @@ DEFAULT_CONCORDANCES: frozenset[frozenset[str]] = frozenset({
     frozenset({"73", "94"}),  # articles of steel <-> metal furniture
 })
 
+ALL_COLONIES = "all"
+
+
+@dataclass(frozen=True)
+class RouteSettings:
+    """What a route search looks for. The defaults are declared here only: the CLI options read them
+    (conveyor/commands/routes.py), so help text and code cannot disagree.
+
+    colony: a colony id, or "all" (None means the same); to_countries: the markets a route may end in
+    (None: any country other than the colony's); window_days: longest time between a hop and the next;
+    supernode_degree: companies with at least this many trade partners are supernodes (None or 0: only
+    flagged ones); sanctions_date: a company registered on or after it is flagged on a route;
+    maximal_only: report a route at its furthest reach, not its prefixes too; direct_exports: also report
+    colony goods sold straight abroad, declared honestly (kind DIRECT_EXPORT)."""
+
+    colony: str | None = ALL_COLONIES
+    to_countries: frozenset[str] | None = None
+    window_days: int = 180
+    # Colony goods often pass a dealer and three or four transit traders before the buyer: producer ->
+    # dealer -> up to four transits -> buyer is six hops. Measured (bench/README.md, hop limit): at 4 and 5
+    # such routes were cut and their prefixes reported instead; 6 to 10 found every planted route with the
+    # same precision (distribution after import is not walked into, see _Search._kind). 8 leaves two hops
+    # for chains longer than the benchmark's at no measured cost; 9 and 10 began to cost search time.
+    max_hops: int = 8
+    max_routes: int = 1000
+    concordances: frozenset[frozenset[str]] = DEFAULT_CONCORDANCES
+    include_supernodes: bool = False
+    # Chosen so a route needs at least one relabeling signal beyond bare continuity (an honest export,
+    # declared origin and code unchanged, scores 1.0-1.5) and so that a company trading with dozens of
+    # partners (a hub, a port forwarder) is not walked through: every path through it would be a route.
+    min_score: float = 2.0
+    supernode_degree: int | None = 40
+    # EU restrictive measures on Belarus after February 2022 (Council Decision (CFSP) 2022/356, 2 March 2022).
+    sanctions_date: str | None = "2022-03-02"
+    maximal_only: bool = True
+    direct_exports: bool = True
+
+    # The accepted ranges (inclusive), also the CLI options' ranges. Past ten hops the search cost grows
+    # with no planted route left to find (bench/README.md).
+    WINDOW_DAYS: ClassVar[tuple[int, int]] = (1, 3650)
+    MAX_HOPS: ClassVar[tuple[int, int]] = (1, 10)
+    MAX_ROUTES: ClassVar[tuple[int, int]] = (1, 1_000_000)
+
+    def __post_init__(self) -> None:
+        for name, (low, high) in (("window_days", self.WINDOW_DAYS), ("max_hops", self.MAX_HOPS),
+                                  ("max_routes", self.MAX_ROUTES)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise QueryError(f"route settings: {name} must be a whole number from {low} to {high}, "
+                                 f"not {value!r}")
+        degree = self.supernode_degree
+        if degree is not None and (isinstance(degree, bool) or not isinstance(degree, int) or degree < 0):
+            raise QueryError(f"route settings: supernode_degree must be a whole number >= 0, not {degree!r}")
+        if not isinstance(self.min_score, int | float) or math.isnan(self.min_score):
+            raise QueryError(f"route settings: min_score must be a number, not {self.min_score!r}")
+        if self.sanctions_date is not None:
+            try:
+                dt.date.fromisoformat(self.sanctions_date)
+            except (TypeError, ValueError):
+                raise QueryError(f"route settings: sanctions_date must be YYYY-MM-DD, not "
+                                 f"{self.sanctions_date!r}") from None
+        for pair in self.concordances:
+            if len(pair) != 2 or not all(len(c) == 2 and c.isdigit() for c in pair):
+                raise QueryError(f"route settings: a concordance is two HS chapters (2 digits), not {set(pair)}")
+        # Normal forms, so equal settings compare equal: "all" for every colony, upper-case country codes
+        # (None when none are given), None for a supernode degree of 0 (only flagged companies).
+        given = (self.to_countries,) if isinstance(self.to_countries, str) else self.to_countries or ()
+        countries = frozenset(c.strip().upper() for c in given if c.strip())
+        object.__setattr__(self, "colony", self.colony or ALL_COLONIES)
+        object.__setattr__(self, "to_countries", countries or None)
+        object.__setattr__(self, "supernode_degree", degree or None)
+        object.__setattr__(self, "concordances", frozenset(frozenset(p) for p in self.concordances))
+
+    def searches(self, colony: str) -> bool:
+        """Whether a search with these settings starts from this colony."""
+        return self.colony in (ALL_COLONIES, colony)
+
+
+# The defaults by their old names (other commands' options read them).
+DEFAULT_MIN_SCORE = RouteSettings.min_score
+DEFAULT_MAX_HOPS = RouteSettings.max_hops
+DEFAULT_SUPERNODE_DEGREE = RouteSettings.supernode_degree
+DEFAULT_SANCTIONS_DATE = RouteSettings.sanctions_date
+
 
 # What a finding is. A relabeled route carries evidence that the goods were re-declared on the way (an
 # HS code switch or a declared origin other than the colony's country). A direct export is colony goods
@@ -90,11 +162,35 @@ DEFAULT_CONCORDANCES: frozenset[frozenset[str]] = frozenset({
 RELABELED = "relabeled route"
 DIRECT_EXPORT = "direct export of colony goods"
 
+
+class CodeMove(enum.Enum):
+    """How far the HS code moved from one hop's goods to the next's. The value is the string the
+    exports write in their code_switch column ("" when the code did not move)."""
+
+    SAME = ""  # the same HS6
+    HEADING = "HS4"  # switched within the same heading
+    CHAPTER = "HS2"  # switched within the same chapter
+    CONCORDANCE = "concordance"  # switched across chapters whose goods turn into each other
+    UNRELATED = "unrelated"  # not the same goods: no hop follows another with these codes
+
+    @property
+    def switched(self) -> bool:
+        """The goods are the same but declared under another code: a relabeling signal."""
+        return self in (CodeMove.HEADING, CodeMove.CHAPTER, CodeMove.CONCORDANCE)
+
+    @property
+    def related(self) -> bool:
+        """The goods can be the same: one hop can follow the other."""
+        return self is not CodeMove.UNRELATED
+
+
 SWITCH_TEXT = {
-    "HS4": "within the same heading (HS4)",
-    "HS2": "within the same chapter (HS2)",
-    "concordance": "across related chapters (concordance)",
+    CodeMove.HEADING.value: "within the same heading (HS4)",
+    CodeMove.CHAPTER.value: "within the same chapter (HS2)",
+    CodeMove.CONCORDANCE.value: "across related chapters (concordance)",
 }
+# What each switch adds to a route's score: the closer the codes, the less innocent the switch.
+SWITCH_WEIGHT = {CodeMove.HEADING: 2.0, CodeMove.CHAPTER: 1.5, CodeMove.CONCORDANCE: 1.0}
 
 
 @dataclass(frozen=True)
@@ -117,7 +213,13 @@ class Hop:
     buyer: dict[str, Any]
     shipment: Shipment
     evidence: list[Shipment]
-    code_switch: str | None  # None, "HS6", "HS4", "HS2" or "concordance": how far the code moved
+    move: CodeMove  # how far the code moved from the previous hop's (SAME at the first hop)
+
+    @property
+    def code_switch(self) -> str:
+        """The move as the exports write it: "" when the code did not move, else "HS4", "HS2" or
+        "concordance" (SWITCH_TEXT's keys)."""
+        return self.move.value
 
 
 @dataclass
@@ -151,23 +253,22 @@ class RouteSearch:
         return [*self.routes, *self.direct_exports]
 
 
-def code_switch(before: str, after: str, concordances: Iterable[frozenset[str]]) -> str | None | bool:
-    """None when the goods are the same HS6; the level at which the code moved; False if unrelated."""
+def code_move(before: str, after: str, concordances: Iterable[frozenset[str]]) -> CodeMove:
+    """How far the HS code moved from `before` to `after`."""
     if before[:6] == after[:6]:
-        return None
+        return CodeMove.SAME
     if before[:4] == after[:4]:
-        return "HS4"
+        return CodeMove.HEADING
     if before[:2] == after[:2]:
-        return "HS2"
+        return CodeMove.CHAPTER
     if frozenset({before[:2], after[:2]}) in concordances:
-        return "concordance"
-    return False
+        return CodeMove.CONCORDANCE
+    return CodeMove.UNRELATED
 
 
-def find_routes(store: GraphStore, evidence: EvidenceStore, **settings: Any) -> RouteSearch:
+def find_routes(store: GraphStore, evidence: EvidenceStore, settings: RouteSettings) -> RouteSearch:
     """Read the shipment rows column-wise from the evidence store, keep those a search from the colony
-    producers can reach, look up only the companies on them, then search. `settings` are
-    search_routes' keyword arguments with its defaults, so the two can never disagree."""
+    producers can reach, look up only the companies on them, then search."""
     frame = evidence.read(current_runs(store), columns=EVIDENCE_COLUMNS).to_pandas()
     view = MergedView.load(store)
     if view.canonical_of:
@@ -176,8 +277,7 @@ def find_routes(store: GraphStore, evidence: EvidenceStore, **settings: Any) -> 
     producers = [{**r, "producer": view.canonical(r["producer"])} for r in store.run(COLONY_PRODUCERS)]
     flagged = {view.canonical(r["id"]) for r in store.run(FLAGGED_SUPERNODES)}
     facts = trade_facts(frame, with_first_sales=False)
-    options = {**_SEARCH_DEFAULTS, **settings}
-    sellers = _reachable_sellers(frame, producers, facts.degree, flagged, options)
+    sellers = _reachable_sellers(frame, producers, facts.degree, flagged, settings)
     frame = frame[frame["seller"].isin(sellers)]
     # A seller's first sale of a heading needs only its own rows, all of which the pruned frame keeps.
     facts = dataclasses.replace(facts, first_sale=first_sales(frame))
@@ -185,7 +285,7 @@ def find_routes(store: GraphStore, evidence: EvidenceStore, **settings: Any) -> 
     companies = _lookup_companies(store, needed, view)
     for name in flagged & companies.keys():
         companies[name]["supernode"] = True
-    return search_routes(_shipments(frame), companies, producers, facts=facts, **settings)
+    return search_routes(_shipments(frame), companies, producers, settings, facts=facts)
 
 
 def _shipments(frame: pd.DataFrame) -> Iterator[Shipment]:
@@ -233,20 +333,20 @@ def first_sales(frame: pd.DataFrame) -> dict[tuple[str, str], str]:
 
 
 def _reachable_sellers(frame: pd.DataFrame, producers: list[dict[str, Any]], degree: dict[str, int],
-                       flagged: set[str], options: dict[str, Any]) -> set[str]:
+                       flagged: set[str], settings: RouteSettings) -> set[str]:
     """Companies a search can walk on from: producers, then buyers up to max_hops away, not through
     supernodes (unless they are included). Their sales are the only shipments the search can use."""
-    threshold = options["supernode_degree"]
+    threshold = settings.supernode_degree
 
     def walked(company: str) -> bool:
-        return options["include_supernodes"] or not (
+        return settings.include_supernodes or not (
             company in flagged or (threshold is not None and degree.get(company, 0) >= threshold))
 
     pairs = frame[["seller", "buyer"]].drop_duplicates()
-    frontier = {p["producer"] for p in producers if options["colony"] in (None, "all", p["colony"])}
+    frontier = {p["producer"] for p in producers if settings.searches(p["colony"])}
     sellers = set(frontier)
     seen = set(frontier)
-    for _ in range(options["max_hops"]):
+    for _ in range(settings.max_hops):
         reached = set(pairs.loc[pairs["seller"].isin(frontier), "buyer"]) - seen
         seen |= reached
         frontier = {c for c in reached if walked(c)}
@@ -274,31 +374,17 @@ def search_routes(
     shipments: Iterable[Shipment],
     companies: dict[str, dict[str, Any]],
     producers: Iterable[dict[str, Any]],
+    settings: RouteSettings,
     *,
-    colony: str | None = None,
-    to_countries: Iterable[str] | None = None,
-    window_days: int = 180,
-    max_hops: int = DEFAULT_MAX_HOPS,
-    max_routes: int = 1000,
-    concordances: Iterable[frozenset[str]] = DEFAULT_CONCORDANCES,
-    include_supernodes: bool = False,
-    min_score: float = DEFAULT_MIN_SCORE,
-    supernode_degree: int | None = DEFAULT_SUPERNODE_DEGREE,
-    sanctions_date: str | None = DEFAULT_SANCTIONS_DATE,
-    maximal_only: bool = True,
-    direct_exports: bool = True,
     facts: TradeFacts | None = None,
 ) -> RouteSearch:
     """The search on plain records, no store needed (benchmarks run it on in-memory networks).
 
     companies: id -> {name, country, supernode?, incorporation_date?, address?, directors?, addresses?};
-    producers: rows of COLONY_PRODUCERS. With maximal_only a route is reported at its furthest reach:
-    a prefix whose end company sold the goods on (into a reported route) is not reported again.
-    direct_exports: also report colony goods sold straight abroad, declared honestly (kind DIRECT_EXPORT).
+    producers: rows of COLONY_PRODUCERS. With settings.maximal_only a route is reported at its furthest
+    reach: a prefix whose end company sold the goods on (into a reported route) is not reported again.
     facts: TradeFacts of the whole trade when `shipments` is only the reachable part (find_routes);
     without them they are computed from `shipments`."""
-    concordances = frozenset(concordances)
-    targets = {c.upper() for c in to_countries} if to_countries else None
     by_pair: dict[str, dict[str, list[Shipment]]] = defaultdict(lambda: defaultdict(list))
     rows: list[Shipment] = []
     for s in shipments:
@@ -310,12 +396,12 @@ def search_routes(
         for pair_rows in buyers.values():
             pair_rows.sort(key=lambda s: s.date)
     facts = facts or _facts_from_rows(rows)
-    context = _Context(companies, by_pair, facts.degree, facts.first_sale, facts.unit_values, sanctions_date)
-    starts = [r for r in producers if colony in (None, "all", r["colony"])]
-    search = _Search(context, window_days, max_hops, max_routes, concordances, include_supernodes,
-                     supernode_degree, min_score, maximal_only, direct_exports)
+    context = _Context(companies, by_pair, facts.degree, facts.first_sale, facts.unit_values,
+                       settings.sanctions_date)
+    starts = [r for r in producers if settings.searches(r["colony"])]
+    search = _Search(context, settings)
     for start in starts:
-        search.from_producer(start, start["colony_country"], targets)
+        search.from_producer(start, start["colony_country"], settings.to_countries)
     search.report_cuts()
     found = sorted(search.routes, key=lambda r: (-r.score, len(r.hops), r.colony, r.companies))
     # "N routes from M producers" counts the producers a search started from: an operator listed only as
@@ -345,10 +431,6 @@ def _facts_from_rows(rows: list[Shipment]) -> TradeFacts:
                       len(rows))
 
 
-_SEARCH_DEFAULTS = {name: p.default for name, p in inspect.signature(search_routes).parameters.items()
-                    if p.default is not inspect.Parameter.empty}
-
-
 def _unit_value_ranges(values: dict[str, list[float]]) -> dict[str, tuple[float, float, float]]:
     """Per HS6: (median, low fence, high fence) with fences 3 IQR beyond the quartiles; 5+ samples."""
     out = {}
@@ -373,20 +455,19 @@ class _Context:
 
 
 class _Search:
-    def __init__(self, ctx: _Context, window_days, max_hops, max_routes, concordances, supernodes,
-                 supernode_degree, min_score, maximal_only, direct_exports):
+    def __init__(self, ctx: _Context, settings: RouteSettings) -> None:
         self.ctx = ctx
         self.companies = ctx.companies
         self.by_pair = ctx.by_pair
-        self.window = dt.timedelta(days=window_days)
-        self.max_hops = max_hops
-        self.max_routes = max_routes
-        self.concordances = concordances
-        self.include_supernodes = supernodes
-        self.supernode_degree = supernode_degree
-        self.min_score = min_score
-        self.maximal_only = maximal_only
-        self.direct_exports = direct_exports
+        self.window = dt.timedelta(days=settings.window_days)
+        self.max_hops = settings.max_hops
+        self.max_routes = settings.max_routes
+        self.concordances = settings.concordances
+        self.include_supernodes = settings.include_supernodes
+        self.supernode_degree = settings.supernode_degree
+        self.min_score = settings.min_score
+        self.maximal_only = settings.maximal_only
+        self.direct_exports = settings.direct_exports
         self.routes: list[Route] = []
         self.limits_hit: list[str] = []
         self._supernode_cuts: dict[str, int] = defaultdict(int)
@@ -394,7 +475,7 @@ class _Search:
         self._below_score = 0
         self._route_cut = False
 
-    def from_producer(self, start: dict, home: str | None, targets: set[str] | None) -> None:
+    def from_producer(self, start: dict, home: str | None, targets: frozenset[str] | None) -> None:
         producer = start["producer"]
         made = [c for c in (start.get("hs_codes") or []) if c]
         for buyer, shipments in self.by_pair.get(producer, {}).items():
@@ -460,7 +541,7 @@ class _Search:
             # in (the shorter path, reported on its own), not at its customers.
             return None
         origins = [h.shipment.origin for h in hops if h.shipment.origin]
-        if any(h.code_switch for h in hops) or any(o != home for o in origins):
+        if any(h.move.switched for h in hops) or any(o != home for o in origins):
             return RELABELED
         if all(h.seller.get("country") == home for h in hops):
             return DIRECT_EXPORT  # the goods cross the border at the last hop, declared as they are
@@ -502,8 +583,7 @@ class _Search:
             day = dt.date.fromisoformat(s.date)
             lo = bisect.bisect_left(dates, (day - self.window).isoformat())
             hi = bisect.bisect_right(dates, s.date)
-            if any(code_switch(p.hs_code, s.hs_code, self.concordances) is not False
-                   for p in previous[lo:hi]):
+            if any(code_move(p.hs_code, s.hs_code, self.concordances).related for p in previous[lo:hi]):
                 out.append(s)
         return out
 
@@ -516,13 +596,13 @@ class _Search:
             day = dt.date.fromisoformat(nxt.date)
             compatible = [p for p in layer if p.date <= nxt.date
                           and dt.date.fromisoformat(p.date) >= day - self.window
-                          and code_switch(p.hs_code, nxt.hs_code, self.concordances) is not False]
+                          and code_move(p.hs_code, nxt.hs_code, self.concordances).related]
             chain.insert(0, compatible[-1])
         hops = []
         for i, s in enumerate(chain):
-            switch = code_switch(chain[i - 1].hs_code, s.hs_code, self.concordances) if i else None
+            move = code_move(chain[i - 1].hs_code, s.hs_code, self.concordances) if i else CodeMove.SAME
             evidence = [e for e in layers[i] if e.hs_code[:4] == s.hs_code[:4]][:10]
-            hops.append(Hop(self._company(path[i]), self._company(path[i + 1]), s, evidence, switch or None))
+            hops.append(Hop(self._company(path[i]), self._company(path[i + 1]), s, evidence, move))
         route = Route(start["colony"], start["colony_name"], bool(start["synthetic"]), hops)
         score_route(route, start.get("colony_country"))
         extra = counterparty_flags(route, self.ctx)
@@ -598,9 +678,8 @@ def score_route(route: Route, home: str | None) -> None:
     """A score with the reasons that made it: each relabeling signal adds its weight."""
     reasons: list[tuple[float, str]] = [(1.0, "time-respecting route from colony production")]
     for i, hop in enumerate(route.hops, start=1):
-        if hop.code_switch:
-            weight = {"HS4": 2.0, "HS2": 1.5, "concordance": 1.0}.get(hop.code_switch, 1.0)
-            reasons.append((weight, f"hop {i}: HS code switched {SWITCH_TEXT[hop.code_switch]} "
+        if hop.move.switched:
+            reasons.append((SWITCH_WEIGHT[hop.move], f"hop {i}: HS code switched {SWITCH_TEXT[hop.code_switch]} "
                                     f"({route.hops[i - 2].shipment.hs_code} -> {hop.shipment.hs_code})"))
     origins = [h.shipment.origin for h in route.hops if h.shipment.origin]
     if home and home in origins and any(o != home for o in origins[origins.index(home):]):

@@ -151,10 +151,10 @@ def _routes_page(db: Path, out: Path) -> Path:
     from graph.evidence import EvidenceStore, evidence_location
     from graph.store import open_store
     from queries.export import routes_graph, write_html
-    from queries.routes import find_routes
+    from queries.routes import RouteSettings, find_routes
 
     with open_store(str(db)) as store:
-        search = find_routes(store, EvidenceStore(evidence_location(str(db))), colony="all")
+        search = find_routes(store, EvidenceStore(evidence_location(str(db))), RouteSettings(colony="all"))
     assert search.findings
     return write_html(routes_graph(search.findings), out, "Routes with hostile names (fictional)")
 

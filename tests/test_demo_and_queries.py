@@ -13,7 +13,7 @@ import pytest
 
 from conveyor.data import REFERENCE_COLONIES
 from queries.export import routes_graph, write_html
-from queries.routes import Hop, Route, Shipment
+from queries.routes import CodeMove, Hop, Route, Shipment
 from queries.saved import QueryError, get_saved_query, saved_queries
 
 CONVEYOR = str(Path(sys.executable).parent / "conveyor")
@@ -104,7 +104,7 @@ def test_names_from_data_are_escaped_in_html(tmp_path: Path):
     evil = '<script>alert("x")</script> & Co (fictional)'
     s = Shipment("S1", "seller", "buyer", "2024-01-01", "940360", "BY", 1.0, "f.csv", 2)
     hop = Hop({"id": "seller", "name": evil, "country": "BY"}, {"id": "buyer", "name": "B", "country": "DE"},
-              s, [s], None)
+              s, [s], CodeMove.SAME)
     route = Route("C1", evil, True, [hop], 1.0, ["x"])
     page = write_html(routes_graph([route]), tmp_path / "r.html", "routes").read_text(encoding="utf-8")
     assert "<script>alert" not in page

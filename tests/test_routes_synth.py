@@ -17,7 +17,7 @@ import pytest
 from graph.evidence import EvidenceStore, evidence_location
 from graph.store import open_store
 from loaders.synthetic import generate_network, read_truth
-from queries.routes import find_routes
+from queries.routes import RouteSettings, find_routes
 
 SEEDS = (11, 29)
 
@@ -94,9 +94,9 @@ def test_find_routes_on_store_with_flags(run_cli, tmp_path):
     paths = _load(run_cli, tmp_path, 53, n_shipments=1000, n_routes=10, n_colonies=3)
     truth = {(t["colony_id"], tuple(t["companies"])): t for t in read_truth(paths["truth"])}
     with open_store(str(run_cli.db)) as store:
-        search = find_routes(store, EvidenceStore(evidence_location(store.location)))
-        loose = find_routes(store, EvidenceStore(evidence_location(store.location)), min_score=0.0,
-                            maximal_only=False)
+        search = find_routes(store, EvidenceStore(evidence_location(store.location)), RouteSettings())
+        loose = find_routes(store, EvidenceStore(evidence_location(store.location)),
+                            RouteSettings(min_score=0.0, maximal_only=False))
     assert search.colonies_searched == 3 and search.shipments_considered == 1000
     assert len(loose.routes) > len(search.routes)  # the knob trades recall for precision
     matched = [r for r in search.routes if (r.colony, tuple(r.companies)) in truth]

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 import loaders.synthetic as synthetic
 from conveyor.commands.synth import synth
 from loaders.synthetic import HOME, PRODUCTS, SHIPMENT_COLUMNS, generate_network, read_truth
-from queries.routes import Shipment, search_routes
+from queries.routes import RouteSettings, Shipment, search_routes
 
 WINDOW = 180
 
@@ -215,5 +215,5 @@ def test_route_engine_finds_four_transit_routes(tmp_path):
     assert any(t["hops"] == 6 for t in truth)
     planted = {(t["colony_id"], tuple(t["companies"])) for t in truth}
     found = {(r.colony, tuple(r.companies)) for r in search_routes(shipments, companies, producers,
-                                                                    max_hops=6).routes}
+                                                                    RouteSettings(max_hops=6)).routes}
     assert planted <= found and len(found - planted) <= 0.1 * len(found), found ^ planted

@@ -30,6 +30,7 @@ from queries.routes import (
     COLONY_PRODUCERS,
     EVIDENCE_COLUMNS,
     FLAGGED_SUPERNODES,
+    RouteSettings,
     Shipment,
     find_routes,
     search_routes,
@@ -495,7 +496,7 @@ def _in_memory_search(store, evidence: EvidenceStore, **settings):
     companies = {r["id"]: r for r in store.run(ALL_COMPANIES)}
     for r in store.run(FLAGGED_SUPERNODES):
         companies[r["id"]]["supernode"] = True
-    return search_routes(shipments, companies, store.run(COLONY_PRODUCERS), **settings)
+    return search_routes(shipments, companies, store.run(COLONY_PRODUCERS), RouteSettings(**settings))
 
 
 def _route_facts(result) -> dict:
@@ -520,7 +521,7 @@ def test_pruned_route_search_equals_search_over_all_rows(run_cli, tmp_path: Path
         for settings in ({}, {"include_supernodes": True}, {"max_hops": 6, "min_score": 0},
                          {"max_hops": 2}, {"window_days": 90, "maximal_only": False}, {"max_routes": 3},
                          {"colony": "SYN-COLONY-2", "to_countries": ["DE", "PL"]}, {"supernode_degree": 8}):
-            pruned = _route_facts(find_routes(store, evidence, **settings))
+            pruned = _route_facts(find_routes(store, evidence, RouteSettings(**settings)))
             full = _route_facts(_in_memory_search(store, evidence, **settings))
             assert pruned == full, settings
             if not settings:

@@ -16,7 +16,7 @@ from loaders.hs import read_hs
 from loaders.reference import reference_steps
 from loaders.shipments_load import load_shipments
 from queries.export import HOP_COLUMNS, route_rows, routes_graph, write_csv, write_gexf, write_html
-from queries.routes import find_routes
+from queries.routes import RouteSettings, find_routes
 
 from ..data import DEMO_COLONIES, DEMO_SHIPMENTS, HS_FILE, REFERENCE_COLONIES
 from ..render import routes_text
@@ -55,7 +55,7 @@ def demo(ctx: click.Context, out: Path) -> None:
         report = load_shipments(store, evidence, DEMO_SHIPMENTS, source="shipments:demo", rejects_dir=rejects,
                                 derive=derive_trade)
         click.echo(report.summary())
-        search = find_routes(store, evidence, colony="all")
+        search = find_routes(store, evidence, RouteSettings(colony="all"))
     click.echo("\n" + routes_text(search) + "\n")
     csv_path = write_csv(route_rows(search.findings), out / "routes.csv", HOP_COLUMNS)
     graph = routes_graph(search.findings)

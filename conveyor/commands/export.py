@@ -29,7 +29,7 @@ from queries.subgraph import Selection, around_selection, query_selection, route
 from ..context import evidence_from, store_from
 from ..outputs import checked_output
 from .query import folded, saved_query
-from .routes import ROUTE_KEYS, route_options, routes_title, search_routes
+from .routes import ROUTE_KEYS, route_options, route_settings, routes_title, search_routes
 
 
 @click.group()
@@ -137,7 +137,7 @@ def _selection(ctx: click.Context, owners: str | None, query_name: str | None, p
                 return around_selection(store, list(around), hops, max_nodes=max_nodes, per_node=per_node)
             except LookupError as exc:
                 raise click.ClickException(str(exc)) from None
-    search = search_routes(ctx, **route)
+    search = search_routes(ctx, route_settings(route))
     selection = routes_selection(search.findings, routes_title(route))
     selection.notes += [f"limit: {text}" for text in search.limits_hit]
     return selection

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from queries.export import HOP_COLUMNS, route_rows, routes_json, write_csv
-from queries.routes import DEFAULT_MAX_HOPS, DEFAULT_MIN_SCORE, DEFAULT_SUPERNODE_DEGREE, RouteSearch, find_routes
+from queries.routes import RouteSearch, RouteSettings, find_routes
 from queries.subgraph import routes_selection
 
 from ..context import evidence_from, store_from
@@ -18,25 +18,31 @@ from ..outputs import checked_output
 from ..render import csv_text, routes_text
 from .query import render
 
+_DEFAULT = RouteSettings()  # the defaults are declared once, in RouteSettings
+
 ROUTE_OPTIONS = (
-    click.option("--from-colony", "colony", default="all", show_default=True, help="Colony id, or 'all'."),
+    click.option("--from-colony", "colony", default=_DEFAULT.colony, show_default=True, help="Colony id, or 'all'."),
     click.option("--to-country", "countries", default="", help="Target countries, e.g. DE,PL (default: any "
                  "country other than the colony's)."),
-    click.option("--window-days", type=click.IntRange(1, 3650), default=180, show_default=True,
-                 help="Longest time between a hop and the next."),
-    click.option("--max-hops", type=click.IntRange(1, 10), default=DEFAULT_MAX_HOPS, show_default=True,
+    click.option("--window-days", type=click.IntRange(*RouteSettings.WINDOW_DAYS), default=_DEFAULT.window_days,
+                 show_default=True, help="Longest time between a hop and the next."),
+    click.option("--max-hops", type=click.IntRange(*RouteSettings.MAX_HOPS), default=_DEFAULT.max_hops,
+                 show_default=True,
                  help="Longest chain in hops (producer, dealer, four transit traders, buyer is 6)."),
-    click.option("--max-routes", type=click.IntRange(1, 1_000_000), default=1000, show_default=True),
-    click.option("--include-supernodes", is_flag=True, help="Traverse companies flagged as supernodes."),
-    click.option("--min-score", type=float, default=DEFAULT_MIN_SCORE, show_default=True,
+    click.option("--max-routes", type=click.IntRange(*RouteSettings.MAX_ROUTES), default=_DEFAULT.max_routes,
+                 show_default=True),
+    click.option("--include-supernodes", is_flag=True, default=_DEFAULT.include_supernodes,
+                 help="Traverse companies flagged as supernodes."),
+    click.option("--min-score", type=float, default=_DEFAULT.min_score, show_default=True,
                  help="Precision knob: report only routes scoring at least this (0 = every time-respecting "
                       "route; the default needs at least one relabeling signal)."),
-    click.option("--supernode-degree", type=click.IntRange(0), default=DEFAULT_SUPERNODE_DEGREE, show_default=True,
+    click.option("--supernode-degree", type=click.IntRange(0), default=_DEFAULT.supernode_degree, show_default=True,
                  help="Treat companies with at least this many trade partners as supernodes (0 = only flagged "
                       "ones)."),
-    click.option("--all-prefixes", is_flag=True, help="Also report a route's prefixes that end abroad (by default "
-                 "a route is reported at its furthest reach)."),
-    click.option("--direct-exports/--no-direct-exports", default=True, show_default=True,
+    click.option("--all-prefixes", is_flag=True, default=not _DEFAULT.maximal_only,
+                 help="Also report a route's prefixes that end abroad (by default a route is reported at its "
+                      "furthest reach)."),
+    click.option("--direct-exports/--no-direct-exports", default=_DEFAULT.direct_exports, show_default=True,
                  help="Also report colony goods sold straight abroad with the colony's origin declared and the "
                       "HS code unchanged (kind 'direct export of colony goods'), apart from relabeled routes."),
 )
@@ -51,16 +57,19 @@ def route_options(f: Callable) -> Callable:
     return f
 
 
-def search_routes(ctx: click.Context, *, colony: str, countries: str, window_days: int, max_hops: int,
-                  max_routes: int, include_supernodes: bool, min_score: float, supernode_degree: int,
-                  all_prefixes: bool, direct_exports: bool) -> RouteSearch:
-    targets = [c.strip().upper() for c in countries.split(",") if c.strip()]
+def route_settings(options: dict[str, Any]) -> RouteSettings:
+    """RouteSettings from the route options' values (ROUTE_KEYS)."""
+    return RouteSettings(
+        colony=options["colony"], to_countries=frozenset(options["countries"].split(",")),
+        window_days=options["window_days"], max_hops=options["max_hops"], max_routes=options["max_routes"],
+        include_supernodes=options["include_supernodes"], min_score=options["min_score"],
+        supernode_degree=options["supernode_degree"], maximal_only=not options["all_prefixes"],
+        direct_exports=options["direct_exports"])
+
+
+def search_routes(ctx: click.Context, settings: RouteSettings) -> RouteSearch:
     with store_from(ctx) as store:
-        return find_routes(store, evidence_from(ctx), colony=colony, to_countries=targets or None,
-                           window_days=window_days, max_hops=max_hops, max_routes=max_routes,
-                           include_supernodes=include_supernodes,
-                           min_score=min_score, supernode_degree=supernode_degree or None,
-                           maximal_only=not all_prefixes, direct_exports=direct_exports)
+        return find_routes(store, evidence_from(ctx), settings)
 
 
 def routes_title(options: dict[str, Any]) -> str:
@@ -82,7 +91,7 @@ def routes(ctx: click.Context, fmt: str, out: Path | None, force: bool, bom: boo
     routes, and direct exports of colony goods (declared honestly) as a kind of their own."""
     target = checked_output(ctx, out, force=force) if out else None
     exports = export_targets(ctx, options, force)
-    search = search_routes(ctx, **options)
+    search = search_routes(ctx, route_settings(options))
     findings = search.findings  # each with its kind: relabeled routes first, then direct exports
     if target:
         write_csv(route_rows(findings), target, HOP_COLUMNS, bom=bom)

@@ -21,7 +21,7 @@ from ..evidence import SHOWN
 from ..merged import MergedView
 from ..ownership import CONTROL_TYPES, Entity, Hop, OwnershipResult, _trail, _walk, check_date, find_entity
 from ..ownership import ultimate_owners as _ultimate_owners
-from ..routes import RELABELED, Route, RouteSearch, find_routes
+from ..routes import RELABELED, Route, RouteSearch, RouteSettings, find_routes
 from ..saved import QueryError
 
 SUBJECT_KINDS = ("colony", "company", "person")
@@ -162,7 +162,8 @@ def build_report(store: GraphStore, evidence: EvidenceStore, *, location: str, c
         settings["max_hops"] = max_hops
     if min_score is not None:
         settings["min_score"] = min_score
-    search = find_routes(store, evidence, colony=subject.id if kind == "colony" else "all", **settings)
+    search = find_routes(store, evidence, RouteSettings(colony=subject.id if kind == "colony" else "all",
+                                                        **settings))
     if kind == "colony":
         routes = search.findings
         start = [o["id"] for o in subject.operators]
