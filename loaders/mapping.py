@@ -9,6 +9,7 @@ it. A key given twice, or given no value, is an error too (YAML would keep the l
 
 from __future__ import annotations
 
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,3 +128,24 @@ def load_mapping(
                           field="date_formats")
     options = {k: doc[k] for k in known_options if k in doc}
     return Mapping(columns, tuple(formats), defaults, options)
+
+
+def template_fields(mapping_path: Path, option: str, template: object) -> list[str]:
+    """The field names of a key template like 'unp:{unp}'. A field may only be named: a conversion
+    ('{unp!r}'), a format spec ('{unp:x}' failed on every row; '{unp:>99999999999}' asked for a key of
+    100 GB) or an unnamed '{}' is an error naming the mapping, not a traceback."""
+    if not isinstance(template, str):
+        raise SourceError(mapping_path, f"{option} must be a template like 'unp:{{unp}}'", field=option)
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise SourceError(mapping_path, f"{option} {template!r} is not a valid template: {exc}", field=option) from exc
+    names = []
+    for _, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if not name or spec or conversion:
+            raise SourceError(mapping_path, f"{option} {template!r}: each {{...}} names one field, with no '!' "
+                                            "conversion or ':' format", field=option)
+        names.append(name)
+    return names

@@ -19,7 +19,7 @@ from graph.schema import COMPANY_ROLES
 from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError
 from .csvfile import check_readable, read_csv_chunks, read_header
 from .gleif import lei_problem
-from .mapping import Mapping, load_mapping
+from .mapping import Mapping, load_mapping, template_fields
 from .names import normalise_country, normalise_name
 from .parse import DATE_FORMATS, FieldProblem, parse_amount, parse_date
 from .records import company_row, country_row
@@ -41,12 +41,7 @@ _ID_SHAPES = {
 
 
 def _template_fields(mapping_path: Path, option: str, template: object) -> list[str]:
-    if not isinstance(template, str):
-        raise SourceError(mapping_path, f"{option} must be a template like 'unp:{{unp}}'", field=option)
-    try:
-        names = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
-    except ValueError as exc:
-        raise SourceError(mapping_path, f"{option} {template!r} is not a valid template: {exc}", field=option) from exc
+    names = template_fields(mapping_path, option, template)
     for name in names:
         if name not in FIELDS:
             raise SourceError(mapping_path, f"{option} uses {{{name}}}, which is not a known field; known fields: "

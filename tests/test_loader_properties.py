@@ -507,3 +507,55 @@ def test_bods_share_that_is_no_percentage_is_rejected_not_stored_or_dropped(tmp_
     report = check_load(tmp_path, ["registry", "--format", "bods"], path, {3})
     assert report is not None and report["rejected"] == 1
     assert [r["field"] for r in _rejects_of(report)["3"]] == [field]
+
+
+@pytest.mark.parametrize("template", ["unp:{unp:x}", "unp:{unp:>99999999999}", "unp:{unp!r}", "{}{unp}"])
+@pytest.mark.parametrize("which", ["registry-csv", "sanctions-csv"])
+def test_key_template_with_a_format_spec_is_an_error_naming_the_mapping(tmp_path: Path, template: str,
+                                                                         which: str) -> None:
+    """'{unp:x}' failed every row with a ValueError traceback; '{unp:>99999999999}' a MemoryError."""
+    command, fixture, *_ = CSV_CASES[which]
+    mapping = Path(command[command.index("--mapping") + 1])
+    doc = mapping.read_text(encoding="utf-8")
+    if which == "registry-csv":
+        doc = doc.replace('key: "unp:{unp}"', f'key: "{template}"')
+    else:
+        doc += f'key: "{template.replace("unp", "inn")}"\n'
+    bad = tmp_path / "bad-key.yml"
+    bad.write_text(doc, encoding="utf-8")
+    args = [*command[: command.index("--mapping")], "--mapping", str(bad)]
+    assert check_load(tmp_path, args, fixture, named="bad-key.yml") is None
+
+
+MAPPING_VALUES = st.one_of(JSON_VALUES, st.sampled_from(["{unp", "unp:{unp}{}", "%d", "[", "{name}", "Dealer"]))
+
+
+@PROPS
+@given(data=st.data())
+def test_mapping_property(tmp_path: Path, data: st.DataObject) -> None:
+    """A mapping of any shape (a string where a list is expected, a list where a map is, numbers,
+    nesting) loads or is one error line naming the mapping or the file."""
+    import yaml
+
+    which = data.draw(st.sampled_from(["registry-csv", "sanctions-csv"]))
+    command, fixture, *_ = CSV_CASES[which]
+    at = command.index("--mapping")
+    doc = yaml.safe_load(Path(command[at + 1]).read_text(encoding="utf-8"))
+    for _ in range(data.draw(st.integers(1, 3))):
+        doc = data.draw(mutated_json(doc))
+        if isinstance(doc, dict) and data.draw(st.booleans()):
+            doc[data.draw(st.sampled_from(["key", "parent_key", "roles", "kinds", "kind", "separator",
+                                           "date_formats", "defaults"]))] = data.draw(MAPPING_VALUES)
+    mapping = tmp_path / f"{uuid.uuid4().hex[:8]}-mapping.yml"
+    mapping.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    folder = tmp_path / uuid.uuid4().hex[:8]
+    folder.mkdir()
+    result = _invoke(["--db", str(folder / "g.db"), "load", *command[:at], "--mapping", str(mapping), str(fixture),
+                      "--rejects", str(folder / "rejects"), "--json"])
+    if result.exit_code == 0:
+        report = json.loads(result.stdout)
+        assert report["read"] == report["loaded"] + report["rejected"]
+        return
+    assert isinstance(result.exception, SystemExit), "".join(_traceback(result))
+    line = [x for x in result.stderr.splitlines() if x.strip()][-1]
+    assert line.startswith("Error: ") and (mapping.name in line or fixture.name in line), result.stderr

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..base import Chunk, SourceError
-from ..mapping import Mapping, load_mapping
+from ..mapping import Mapping, load_mapping, template_fields
 from ..parse import DATE_FORMATS, FieldProblem, parse_date
 from .files import csv_records
 from .model import COMPANY, PERSON, Bad, Listed, partial_date, to_chunks
@@ -101,9 +101,7 @@ def _template(mp: Path, m: Mapping, source: str) -> str:
             raise SourceError(mp, "map an id column or give a key: template (rows with one key are one entity)",
                               field="id")
         return f"{source}:{{id}}"
-    if not isinstance(template, str):
-        raise SourceError(mp, "key must be a template like 'inn:{inn}'", field="key")
-    names = [f for _, f, _, _ in string.Formatter().parse(template) if f]
+    names = template_fields(mp, "key", template)
     unknown = [n for n in names if n not in m.columns and n not in m.defaults]
     if not names or unknown:
         raise SourceError(mp, f"key {template!r} must use mapped fields; not mapped: {unknown or 'none used'}",
