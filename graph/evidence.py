@@ -21,7 +21,7 @@ import operator
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -168,15 +168,32 @@ class EvidenceWriter:
             raise EvidenceError(f"cannot write evidence into {target.parent}: {exc.strerror}") from exc
         os.close(fd)
         self.tmp = Path(tmp)
-        self._writer = pq.ParquetWriter(self.tmp, SCHEMA, compression="zstd")
         self.rows = 0
+        try:
+            with self._failing("start"):
+                self._writer = pq.ParquetWriter(self.tmp, SCHEMA, compression="zstd")
+        except BaseException:
+            self.discard()
+            raise
+
+    @contextlib.contextmanager
+    def _failing(self, doing: str) -> Iterator[None]:
+        # A full disk or a folder gone read-only mid-load: one line naming the folder and the cause, not
+        # pyarrow's traceback (its OSError carries the errno but often no strerror).
+        try:
+            yield
+        except OSError as exc:
+            cause = os.strerror(exc.errno) if exc.errno else str(exc)
+            raise EvidenceError(f"cannot {doing} the shipment rows in {self.target.parent}: {cause}") from exc
 
     def write(self, table: pa.Table) -> None:
-        self._writer.write_table(table.select(COLUMNS).cast(SCHEMA))
+        with self._failing("write"):
+            self._writer.write_table(table.select(COLUMNS).cast(SCHEMA))
         self.rows += table.num_rows
 
     def close(self) -> None:
-        self._writer.close()
+        with self._failing("write"):
+            self._writer.close()
 
     def read(self, columns: list[str] | None = None) -> pa.Table:
         """What was written (after `close`)."""
@@ -184,12 +201,15 @@ class EvidenceWriter:
 
     def publish(self) -> Path:
         """Move the closed file under its final name (durably: fsync, then an atomic rename)."""
-        with open(self.tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(self.tmp, self.target)
+        with self._failing("save"):
+            with open(self.tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(self.tmp, self.target)
         return self.target
 
     def discard(self) -> None:
         with contextlib.suppress(Exception):
             self._writer.close()
         self.tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            self.target.parent.rmdir()  # the source's folder, if this load was all it held

@@ -97,3 +97,33 @@ def test_an_immutable_graph_file_fails_the_load_with_the_cause(graph):
         assert str(db) in result.output and "Operation not permitted" in result.output, result.output
         _no_traceback(result)
         assert db.read_bytes() == before
+
+
+@contextlib.contextmanager
+def _small_disk(folder: Path, size: str) -> Iterator[Path]:
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                             capture_output=True, text=True)
+    if mounted.returncode:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        if subprocess.run(["umount", str(folder)]).returncode:
+            subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+def test_a_full_disk_while_writing_the_shipment_rows_is_one_line_and_leaves_nothing(tmp_path: Path):
+    synth = run_cli(["synth", "--seed", "3", "--shipments", "20000", "--out", str(tmp_path / "synth")])
+    assert synth.exit_code == 0, synth.output
+    with _small_disk(tmp_path / "small", "256k") as small:
+        db = small / "g.db"
+        result = run_cli(["--db", str(db), "load", "trade", "--rejects", str(tmp_path / "rejects"),
+                          str(tmp_path / "synth" / "shipments.csv")])
+        assert result.exit_code == 1, result.output
+        assert not isinstance(result.exception, OSError), result.exception  # it was a traceback
+        last = result.output.strip().splitlines()[-1]
+        assert last.startswith("Error: ") and "No space left on device" in last and str(small) in last, last
+        # Nothing left but the (empty) graph the load started: no half-written evidence file, no folder.
+        assert [p.name for p in small.rglob("*") if p.is_file()] in ([], ["g.db"])
+        assert [p for p in (small / "g.db.evidence").rglob("*")] == []
