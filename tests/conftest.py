@@ -159,7 +159,59 @@ def run_cli(tmp_path: Path) -> Cli:
     return Cli(tmp_path / "cli.db", tmp_path)
 
 
+# -- every statement sent, linted once at the end of the session ----------------------------------
+_lint_report: list[str] = []
+
+
+def falkordb_only(text: str) -> bool:
+    """FalkorDB's own index DDL and its id() lookups never reach Neo4j (Neo4jStore has its own DDL, and
+    internal_ids is False there, so derived edges are written by key)."""
+    return (text.startswith("CREATE INDEX FOR") or text.startswith("MATCH (n) WHERE id(n) IN $ids")
+            or "WHERE id(a) = row.a AND id(b) = row.b" in text or "RETURN key, id(n) AS node_id" in text)
+
+
+def recorded_for_neo4j() -> list[tuple[str, str, dict]]:
+    return [(f"recorded {i}", text, params) for i, (text, params) in enumerate(RECORDED.items())
+            if not falkordb_only(text)]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # Whatever tests ran, every Cypher text they sent to a store must be valid for Neo4j 5: lint them
+    # all here, after the last test, rather than in a test that has to run last. A problem fails the
+    # run (exit 1) and is listed in the terminal summary.
+    if exitstatus == pytest.ExitCode.INTERRUPTED or not RECORDED:
+        return
+    from .cypher_lint import lint, problems
+
+    statements = recorded_for_neo4j()
+    try:
+        found = problems(lint(statements))
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        found = [f"the linter could not run: {exc}"]
+    if found:
+        _lint_report[:] = found
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _write_lint_report(terminalreporter) -> None:
+    if not _lint_report:
+        return
+    terminalreporter.write_sep("=", "Cypher sent to a store that Neo4j's linter rejects", red=True, bold=True)
+    texts = dict((f"recorded {i}", text) for i, text in enumerate(RECORDED))
+    for line in _lint_report[:20]:
+        terminalreporter.write_line(line, red=True)
+        statement = texts.get(line.split(":", 1)[0])
+        if statement:
+            terminalreporter.write_line("    " + statement.replace("\n", "\n    "))
+    if len(_lint_report) > 20:
+        terminalreporter.write_line(f"... and {len(_lint_report) - 20} more")
+    terminalreporter.write_line(f"FAILED: {len(_lint_report)} lint problem(s) in the Cypher this run sent "
+                                "(tests/conftest.py pytest_sessionfinish); the run fails.", red=True, bold=True)
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    _write_lint_report(terminalreporter)
     if NEO4J_URI:
         terminalreporter.write_line(f"Neo4j store tests ran against {NEO4J_URI.split('@')[-1]}")
     else:

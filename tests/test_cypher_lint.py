@@ -1,13 +1,18 @@
 """Every Cypher string that may reach Neo4j, checked by Neo4j's own linter.
 
-Named test_zz_ so that it runs last and also lints every statement the other tests actually sent to
-a store (recorded by conftest). It first drives the main paths itself (demo load, every saved query,
-route search), so it is meaningful when run alone too.
+Every statement any test actually sends to a store is linted once at the end of the session by
+tests/conftest.py (pytest_sessionfinish), which fails the run on a problem; the last test here checks
+that it does. The tests here lint what is generated from the schema, the saved queries, and what the
+main paths (demo load, every saved query, route search) send.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +21,7 @@ from graph.schema import NODES, RELATIONSHIPS
 from graph.store import schema_statements
 from queries.saved import saved_queries
 
-from .conftest import RECORDED
+from .conftest import RECORDED, recorded_for_neo4j
 from .cypher_lint import lint, problems
 
 
@@ -77,23 +82,46 @@ def test_the_linter_really_rejects_bad_cypher():
     assert any("undeclared param: ERROR" in p for p in found)
 
 
-def test_everything_sent_to_a_store_lints_clean(run_cli):
-    # Drive the main paths so this file is meaningful alone, then lint all that any test sent.
+def test_main_paths_send_lint_clean_cypher(run_cli):
+    # What the main paths send; everything any test sent is linted again at the session's end.
+    before = set(RECORDED)
     run_cli("demo", "--out", "demo-out")
     for q in saved_queries().values():
         params = [x for p in q.params if p.required for x in ("-p", f"{p.name}=x")]
         run_cli("query", "run", q.name, *params, "--format", "json")
     run_cli("routes", "--format", "json")
-    recorded = [(f"recorded {i}", text, params) for i, (text, params) in enumerate(RECORDED.items())
-                if not _falkordb_only(text)]
+    recorded = [item for item in recorded_for_neo4j() if item[1] not in before]
     if not recorded:
         pytest.fail("no Cypher was recorded")
     found = problems(lint(recorded))
     assert found == [], "\n".join(found[:20])
 
 
-def _falkordb_only(text: str) -> bool:
-    # FalkorDB's own index DDL and its id() lookups never reach Neo4j (Neo4jStore has its own DDL, and
-    # internal_ids is False there, so derived edges are written by key).
-    return (text.startswith("CREATE INDEX FOR") or text.startswith("MATCH (n) WHERE id(n) IN $ids")
-            or "WHERE id(a) = row.a AND id(b) = row.b" in text or "RETURN key, id(n) AS node_id" in text)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _pytest_with_our_hooks(tmp_path: Path, cypher_text: str) -> subprocess.CompletedProcess:
+    # A separate pytest run with tests/conftest.py as a plugin, one test that sends `cypher_text` to a
+    # real embedded FalkorDB store (which runs it: an unknown label just matches nothing).
+    (tmp_path / "test_sends.py").write_text(
+        "from graph.store import open_store\n\n"
+        "def test_sends(tmp_path):\n"
+        "    store = open_store(str(tmp_path / 'g.db'))\n"
+        "    try:\n"
+        f"        store.run({cypher_text!r})\n"
+        "    finally:\n"
+        "        store.close()\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "tests.conftest", "-q", "-p", "no:cacheprovider",
+                           "--rootdir", str(tmp_path), str(tmp_path / "test_sends.py")],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_the_session_fails_when_a_test_sent_cypher_neo4j_rejects(tmp_path: Path) -> None:
+    bad = _pytest_with_our_hooks(tmp_path, "MATCH (n:Compnay) RETURN count(n) AS n")
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert "1 passed" in bad.stdout  # the test itself passed: the session hook failed the run
+    assert "Neo4j's linter rejects" in bad.stdout and "Compnay" in bad.stdout, bad.stdout
+    good = _pytest_with_our_hooks(tmp_path, "MATCH (n:Company) RETURN count(n) AS n")
+    assert good.returncode == 0, good.stdout + good.stderr
