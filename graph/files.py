@@ -28,7 +28,8 @@ def atomic_output(path: str | os.PathLike[str], mode: str = "w", *, encoding: st
         umask = os.umask(0)
         os.umask(umask)
         os.fchmod(fd, 0o666 & ~umask)
-        with os.fdopen(fd, mode, **({} if binary else {"encoding": encoding, "newline": newline})) as fh:
+        fh = os.fdopen(fd, mode) if binary else os.fdopen(fd, mode, encoding=encoding, newline=newline)
+        with fh:
             yield fh
         os.replace(tmp, target)
     except BaseException:

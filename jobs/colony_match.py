@@ -382,14 +382,16 @@ def read_parties(evidence: EvidenceStore, runs: Mapping[str, str]) -> list[Party
              ("source_row", "count")])
         columns = [grouped[c].to_pylist() for c in (company, name, f"{country}_min", "synthetic_max", "source",
                                                       "source_file_min", "source_row_min", "source_row_count")]
-        out += [Party(party, *values[:3], bool(values[3]), *values[4:]) for values in zip(*columns, strict=True)]
+        out += [Party(party, c, n, k, bool(s), src, file, row, count)
+                for c, n, k, s, src, file, row, count in zip(*columns, strict=True)]
     return out
 
 
 def apply_judgements(matches: list[Match], judgements: Mapping[tuple[str, str], Any]) -> list[Match]:
     """judgements: {(id, id) sorted: object with .judgement}, as loaders.resolution.judgements reads them."""
     for m in matches:
-        j = judgements.get(tuple(sorted((m.party.company, m.entry.id))))
+        low, high = sorted((m.party.company, m.entry.id))
+        j = judgements.get((low, high))
         m.judgement = j.judgement if j is not None else None
     return matches
 

@@ -121,7 +121,7 @@ def _shared_sources(records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]]
     counts: dict[tuple[str, ...], int] = {}
     for r in records:
         counts[tuple(r["sources"])] = counts.get(tuple(r["sources"]), 0) + 1
-    common = list(max(counts, key=counts.__getitem__))
+    common = list(max(counts.items(), key=lambda item: item[1])[0])
     return [{k: v for k, v in r.items() if k != "sources"} if r["sources"] == common else r
             for r in records], common
 

@@ -142,7 +142,7 @@ SHRINK_MIN_FACTS = 100
 Finisher = Callable[[GraphStore], Iterable[str]]
 
 
-def load(
+def load(  # noqa: PLR0913  keyword-only hooks of the one load loop (rejects, progress, stage, retire...)
     store: GraphStore,
     chunks: Iterable[Chunk],
     *,

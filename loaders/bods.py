@@ -432,7 +432,7 @@ def _person(key: str, d: dict[str, Any], record_id: str, row: int, builder: _Bui
     _in_country(key, country, record_id, row, builder)
 
 
-def _interests(base: str, subject: str, party: str, interests: Any, closed: bool, stated: str | None,
+def _interests(base: str, subject: str, party: str, interests: Any, closed: bool, stated: str | None,  # noqa: PLR0913  one interest statement's context; to become a type (issue 11 item 1)
                record_id: str, row: int, index: _Index, builder: _Builder, waiting: list, reject: Any, *,
                component: bool = False) -> None:
     start_label, end_label = index.label.get(party, "Company"), index.label.get(subject, "Company")

@@ -405,7 +405,7 @@ class _ChunkBuilder:
 Rejecter = Callable[[str, Any, str], None]
 
 
-def _one_line(text: str, line_no: int, name: str, state: _State, chunk: Chunk, builder: _ChunkBuilder) -> None:
+def _one_line(text: str, line_no: int, name: str, state: _State, chunk: Chunk, builder: _ChunkBuilder) -> None:  # noqa: C901  one FtM line: a flat dispatch over schemata, each branch small
     summary: dict[str, Any] = {}
 
     def reject(field: str, value: Any, reason: str) -> None:

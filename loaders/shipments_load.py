@@ -51,7 +51,7 @@ Deriver = Callable[[GraphStore, EvidenceStore, TradeChange], Iterable[str]]
 Stage = Callable[[str], None]
 
 
-def load_shipments(
+def load_shipments(  # noqa: PLR0913  keyword-only load options, passed through to loaders.base.load
     store: GraphStore, evidence: EvidenceStore, path: str | Path, *, source: str,
     mapping: str | Path | None = None, rejects_dir: str | Path = "conveyor-rejects",
     derive: Deriver | None = None, progress: Callable[[int], None] | None = None,

@@ -241,7 +241,7 @@ def _desc(hs6: str) -> str:
     return f"general goods {hs6[:4]}"
 
 
-def generate_network(seed: int, out_dir: str | Path, n_shipments: int = 5000, n_colonies: int = 4,
+def generate_network(seed: int, out_dir: str | Path, n_shipments: int = 5000, n_colonies: int = 4,  # noqa: PLR0913  the generator's documented knobs, one per `conveyor synth` option
                      n_routes: int = 20, n_hubs: int | None = None, window_days: int = 180, *,
                      hub_share: float | None = None, rows_per_seller: float = ROWS_PER_SELLER,
                      rows_per_buyer: float = ROWS_PER_BUYER, buyer_skew: float = BUYER_SKEW,
@@ -357,7 +357,7 @@ def _background(g: np.random.Generator, n: int, hubs: np.ndarray, hub_share: flo
     return _Rows.concat(parts) if parts else _Rows.of([])
 
 
-def _plant_route(net: _Net, r: int, colony_id: str, producer: Company, base: str, route_buyers: np.ndarray,
+def _plant_route(net: _Net, r: int, colony_id: str, producer: Company, base: str, route_buyers: np.ndarray,  # noqa: C901, PLR0913  one planted route, step by step as the docstring tells
                  dealers_by_colony: dict[str, list[Company]], window_days: int, max_transit: int,
                  resale: float = 0.0) -> dict:
     rng = net.rng

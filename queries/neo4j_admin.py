@@ -391,7 +391,7 @@ def validate_database_name(name: str) -> str:
     return name
 
 
-def export_neo4j_admin(store: GraphStore, out: Path, *, graph_file: Path | None = None,
+def export_neo4j_admin(store: GraphStore, out: Path, *, graph_file: Path | None = None,  # noqa: C901  refusals first, then one pass per label and type
                        evidence: EvidenceStore | None = None, database: str = DEFAULT_DATABASE,
                        force: bool = False, page_size: int = DEFAULT_PAGE_SIZE) -> Neo4jAdminExport:
     """Write the whole graph to `out` as neo4j-admin import files; see the module docstring."""

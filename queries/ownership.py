@@ -468,7 +468,7 @@ def _add_skipped(skipped: dict[str, Entity], entity: Entity) -> None:
 
 
 # -- ultimate owners ---------------------------------------------------------------------------------
-def ultimate_owners(store: GraphStore, company_id: str, *, min_share: float = 0.0, include_ended: bool = False,
+def ultimate_owners(store: GraphStore, company_id: str, *, min_share: float = 0.0, include_ended: bool = False,  # noqa: C901, PLR0913  keyword-only walk settings; to become a settings type (issue 11 item 3)
                     include_supernodes: bool = False, max_depth: int = MAX_DEPTH, max_paths: int = MAX_PATHS,
                     as_of: str | None = None, view: MergedView | None = None) -> OwnershipResult:
     """Owners at the top of every ownership chain above a company, each with its share aggregated over
@@ -612,7 +612,7 @@ class _Walk:
     skips: _Skips
 
 
-def _walk(store: GraphStore, view: MergedView, seeds: list[Entity], types: tuple[str, ...], max_hops: int, *,
+def _walk(store: GraphStore, view: MergedView, seeds: list[Entity], types: tuple[str, ...], max_hops: int, *,  # noqa: PLR0913  keyword-only walk settings; to become a settings type (issue 11 item 3)
           include_ended: bool, include_supernodes: bool, as_of: str, stop_at: str | None = None) -> _Walk:
     """Breadth-first over `types` in both directions from all seeds at once, entity by entity (a merged
     entity's links are those of all its records)."""
@@ -657,7 +657,7 @@ def _trail(parent: dict[str, tuple[str, Hop] | None], key: str) -> tuple[list[st
     return nodes, hops  # from `key` back to its seed
 
 
-def near(store: GraphStore, kind: str, *, hops: int = 3, include_consolidation: bool = False,
+def near(store: GraphStore, kind: str, *, hops: int = 3, include_consolidation: bool = False,  # noqa: PLR0913  keyword-only walk settings; to become a settings type (issue 11 item 3)
          include_ended: bool = False, include_supernodes: bool = False, as_of: str | None = None,
          include_expired: bool = False, view: MergedView | None = None) -> ProximityResult:
     """Companies within `hops` ownership/control relationships (either direction) of a sanctioned entity

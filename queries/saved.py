@@ -159,7 +159,7 @@ class SavedQuery:
         return out
 
 
-def parse_saved_query(path: Path) -> SavedQuery:
+def parse_saved_query(path: Path) -> SavedQuery:  # noqa: C901  one check per header key, each with its own message
     """One .cypher file; QueryError (naming the file and what is wrong) when it cannot be used."""
     try:
         text = path.read_text(encoding="utf-8")

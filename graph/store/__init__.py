@@ -4,6 +4,7 @@ rediss://, falkordb://) or a Bolt URI (Neo4j)."""
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from .base import GraphStore, StoreError, redact
 from .falkor import FalkorStore
@@ -21,7 +22,7 @@ def default_location() -> str:
 
 def open_store(location: str | None = None, batch_size: int | None = None) -> GraphStore:
     location = location or default_location()
-    kwargs = {"batch_size": batch_size} if batch_size else {}
+    kwargs: dict[str, Any] = {"batch_size": batch_size} if batch_size else {}
     scheme = location.partition("://")[0].lower() + "://" if "://" in location else ""
     if scheme in NEO4J_SCHEMES:
         return Neo4jStore(location, **kwargs)

@@ -54,7 +54,8 @@ class FalkorStore(FalkorBase):
         try:
             # What killed commands left running, on any graph; then on this one (its .settings).
             self.notes: list[str] = [*stop_orphans(), *filter(None, [stop_server_left_for(self.path)])]
-            self._db = _EmbeddedFalkorDB(server_path(self.path), client_options(self._client_name))
+            # Any: None once closed; every use but pid() follows a successful start.
+            self._db: Any = _EmbeddedFalkorDB(server_path(self.path), client_options(self._client_name))
         except BaseException as exc:
             self._lock.release()
             if isinstance(exc, Exception) and not isinstance(exc, StoreError):

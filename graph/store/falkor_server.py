@@ -161,11 +161,11 @@ def _bounded_setup(base: type) -> type:
     would wait forever; replies to statements must still be awaited however long they take.
     """
 
-    class BoundedSetupConnection(base):  # type: ignore[valid-type, misc]
+    class BoundedSetupConnection(base):
         def connect_check_health(self, *args: Any, **kwargs: Any) -> None:
             if self._sock is not None:
                 return super().connect_check_health(*args, **kwargs)
-            wait = self.socket_timeout
+            wait = self.socket_timeout  # type: ignore[has-type]  # redis sets it in __init__
             self.socket_timeout = self.socket_connect_timeout
             try:
                 return super().connect_check_health(*args, **kwargs)
@@ -175,10 +175,10 @@ def _bounded_setup(base: type) -> type:
                     self._sock.settimeout(wait)
                 # The parsers copy the timeout at connect and put it back on the socket after every
                 # non-blocking poll (each time the pool hands the connection out).
-                parser = getattr(self, "_parser", None)
+                parser: Any = getattr(self, "_parser", None)
                 if hasattr(parser, "_socket_timeout"):
                     parser._socket_timeout = wait
-                buffer = getattr(parser, "_buffer", None)
+                buffer: Any = getattr(parser, "_buffer", None)
                 if hasattr(buffer, "socket_timeout"):
                     buffer.socket_timeout = wait
 

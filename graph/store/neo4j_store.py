@@ -65,7 +65,8 @@ class Neo4jStore(GraphStore):
             )
         self._database = database or os.environ.get("NEO4J_DATABASE") or None
         try:
-            self._driver = neo4j.GraphDatabase.driver(uri, auth=(user, password))
+            # Any: close() sets it to None, and every other use follows a successful connect.
+            self._driver: Any = neo4j.GraphDatabase.driver(uri, auth=(user, password))
             self._driver.verify_connectivity()
         except Exception as exc:
             raise StoreError(f"cannot connect to Neo4j at {redact(uri)}: "

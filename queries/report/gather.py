@@ -143,7 +143,7 @@ class Report:
                 or any(c.get("synthetic") for c in self.companies.values()))
 
 
-def build_report(store: GraphStore, evidence: EvidenceStore, *, location: str, colony: str | None = None,
+def build_report(store: GraphStore, evidence: EvidenceStore, *, location: str, colony: str | None = None,  # noqa: PLR0913  keyword-only report settings, one per `conveyor report` option
                  company: str | None = None, person: str | None = None, window_days: int = 180,
                  max_hops: int | None = None, min_score: float | None = None, max_routes: int = 1000,
                  max_companies: int = DEFAULT_MAX_COMPANIES, sanction_hops: int = DEFAULT_SANCTION_HOPS,
