@@ -15,7 +15,7 @@ from .records import company_row, country_row, product_stub
 REQUIRED = ("colony_id", "name", "country", "source_url")
 OPTIONAL = ("name_local", "city", "region", "operator_enterprise", "operator_id", "products", "hs_codes",
             "source_title", "source_date", "synthetic")
-_HS = re.compile(r"^\d{2}(\d{2}){0,2}$")
+_HS = re.compile(r"^\d{2}(\d{2}){0,2}$", re.ASCII)  # ASCII digits only
 
 
 def read_colonies(path: str | Path) -> Iterator[Chunk]:

@@ -31,7 +31,7 @@ from .csvfile import read_csv_chunks
 from .parse import FieldProblem
 
 COLUMNS = ("section", "hscode", "description", "parent", "level")
-_DIGITS = re.compile(r"^\d+$")
+_DIGITS = re.compile(r"^[0-9]+$")  # \d would take Arabic-Indic or full-width digits
 ROOT = "TOTAL"
 
 

@@ -41,7 +41,7 @@ def parse_hs(text: str) -> str:
     code = _HS_CLEAN.sub("", text or "")
     if not code:
         raise FieldProblem("HS code is missing")
-    if not code.isdigit() or not 2 <= len(code) <= 10:
+    if not code.isascii() or not code.isdigit() or not 2 <= len(code) <= 10:  # not Arabic-Indic digits
         raise FieldProblem(f"{text!r} is not an HS code of 2 to 10 digits")
     if len(code) % 2:  # a leading zero lost by a spreadsheet: '94036' is not a real code
         raise FieldProblem(f"{text!r} has an odd number of digits (a lost leading zero?)")

@@ -34,9 +34,9 @@ OPTIONS = ("key", "parent_key", "roles")
 _DATES = ("incorporation_date", "dissolution_date")
 # Registry identifiers whose shape is fixed by law: a wrong one is a typo or a shifted column.
 _ID_SHAPES = {
-    "unp": (re.compile(r"^\d{9}$"), "a Belarus UNP has 9 digits"),
-    "inn": (re.compile(r"^(\d{10}|\d{12})$"), "a Russian INN has 10 (company) or 12 (person) digits"),
-    "ogrn": (re.compile(r"^(\d{13}|\d{15})$"), "a Russian OGRN has 13 (OGRN) or 15 (OGRNIP) digits"),
+    "unp": (re.compile(r"^\d{9}$", re.ASCII), "a Belarus UNP has 9 digits"),
+    "inn": (re.compile(r"^(\d{10}|\d{12})$", re.ASCII), "a Russian INN has 10 (company) or 12 (person) digits"),
+    "ogrn": (re.compile(r"^(\d{13}|\d{15})$", re.ASCII), "a Russian OGRN has 13 (OGRN) or 15 (OGRNIP) digits"),
 }
 
 

@@ -559,3 +559,22 @@ def test_mapping_property(tmp_path: Path, data: st.DataObject) -> None:
     assert isinstance(result.exception, SystemExit), "".join(_traceback(result))
     line = [x for x in result.stderr.splitlines() if x.strip()][-1]
     assert line.startswith("Error: ") and (mapping.name in line or fixture.name in line), result.stderr
+
+
+@pytest.mark.parametrize(("which", "column", "value"), [
+    ("hs", "hscode", "٠١"),  # Arabic-Indic "01"
+    ("colonies", "hs_codes", "９４０３"),  # full-width
+    ("registry-csv", "УНП", "١٠٠٠٠٠٠٠١"),
+])
+def test_digits_that_are_not_ascii_are_rejected(tmp_path: Path, which: str, column: str, value: str) -> None:
+    """str.isdigit and regex \\d take Arabic-Indic and full-width digits: such a code loaded as a Product or
+    a UNP key no other source would ever meet."""
+    command, fixture, _, delimiter, _ = CSV_CASES[which]
+    preamble, header, base = _base(which)
+    row = list(base[0])
+    row[header.index(column)] = value
+    path = tmp_path / fixture.name
+    _write_csv(path, preamble, header, [row], "utf-8", delimiter)
+    report = check_load(tmp_path, command, path, {1})
+    assert report is not None and report["rejected"] == 1, report
+    assert [r["field"] for r in _rejects_of(report)["2"]] == [column]

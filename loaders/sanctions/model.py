@@ -36,10 +36,10 @@ ENTITIES_PER_CHUNK = 5_000
 # Identifier kinds that have a schema property of their own (strong keys for resolution).
 STRONG = ("inn", "ogrn", "unp", "lei", "imo", "registration_number")
 _SHAPES = {
-    "inn": re.compile(r"^(\d{10}|\d{12})$"),
-    "ogrn": re.compile(r"^(\d{13}|\d{15})$"),
-    "unp": re.compile(r"^\d{9}$"),
-    "imo": re.compile(r"^\d{7}$"),
+    "inn": re.compile(r"^(\d{10}|\d{12})$", re.ASCII),  # ASCII digits only
+    "ogrn": re.compile(r"^(\d{13}|\d{15})$", re.ASCII),
+    "unp": re.compile(r"^\d{9}$", re.ASCII),
+    "imo": re.compile(r"^\d{7}$", re.ASCII),
 }
 
 
