@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 import threading
 import time
@@ -33,7 +34,21 @@ class Settings:
 
     @property
     def location(self) -> str:
-        return self.db or default_location()
+        location = self.db or default_location()
+        typo = _SCHEME_TYPO.match(location)
+        if typo:
+            # Taken as a file path, `bolt:/user:password@host` made a graph file named after the password
+            # and printed it in every message.
+            scheme = typo.group(1)
+            raise click.ClickException(f"--db starts with '{scheme}:' but not '{scheme}://': write "
+                                       f"{scheme.lower()}://HOST:PORT for a server (credentials in the environment), "
+                                       "or a path such as ./graph.db for a graph file")
+        return location
+
+
+# A server address with its '//' missing or mangled (bolt:/..., neo4j:..., redis:\\...).
+_SCHEME_TYPO = re.compile(r"\s*(bolt(?:\+s|\+ssc)?|neo4j(?:\+s|\+ssc)?|redis|rediss|falkordb|falkordbs|falkor|falkors)"
+                          r":(?!//)", re.IGNORECASE)
 
 
 def evidence_from(ctx: click.Context, location: str | None = None) -> EvidenceStore:

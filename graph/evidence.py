@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 from .cypher import CURRENT_RUNS
 from .errors import EvidenceError
 from .schema import SHIPMENT_EVIDENCE
-from .store.base import GraphStore
+from .store.base import GraphStore, redact
 
 SCHEMA = pa.schema([pa.field(name, kind, nullable=name not in ("id", "seller", "buyer", "date", "hs_code"))
                     for name, kind in SHIPMENT_EVIDENCE])
@@ -48,8 +48,13 @@ def evidence_location(graph_location: str) -> Path:
     if "://" not in graph_location:
         path = Path(graph_location).expanduser()
         return path.with_name(path.name + ".evidence")
-    parts = urlsplit(graph_location)
-    name = f"{parts.scheme}-{parts.hostname or 'local'}-{parts.port or ''}{parts.path}".strip("-/")
+    try:
+        parts = urlsplit(graph_location)
+        name = f"{parts.scheme}-{parts.hostname or 'local'}-{parts.port or ''}{parts.path}".strip("-/")
+    except ValueError:
+        # An address the store will refuse (a password with an unencoded '#', '?' or '/' ends up in
+        # the port): never a traceback quoting part of it, never the password in a folder name.
+        name = redact(graph_location).replace("://", "-")
     return Path("conveyor-evidence") / re.sub(r"[^A-Za-z0-9._-]+", "_", name)
 
 

@@ -41,3 +41,29 @@ def test_no_command_prints_a_password(address: str, env_password: str | None, tm
         assert "Traceback" not in shown, (address, command, shown)
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise AssertionError(f"{address} {command}: {result.exception!r}")
+
+
+# Commands that find the evidence folder (named after the server) before they open the store, with no
+# $CONVEYOR_EVIDENCE: an unreadable address must not reach a URI parser that quotes it in a traceback.
+EVIDENCE_FIRST = [["load", "colonies", "colonies.csv"], ["report", "--colony", "X"], ["export", "gexf", "x.gexf"],
+                  ["shipments", "--seller", "X"], ["routes"]]
+UNREADABLE = [f"bolt://neo4j:{SECRET}#x@127.0.0.1:1", f"bolt://neo4j:{SECRET}?x@127.0.0.1:1",
+              f"falkordb://u:{SECRET}/x@127.0.0.1:1", f"bolt://neo4j:{SECRET}@127.0.0.1:notaport",
+              f"redis://u:{SECRET}@127.0.0.1:99999/g"]
+# A scheme with its '//' missing is no file name to create: it would be a graph file named after the password.
+TYPOS = [f"bolt:/neo4j:{SECRET}@127.0.0.1:1", f"neo4j:neo4j:{SECRET}@127.0.0.1:1", f"redis:/u:{SECRET}@h:1/g"]
+
+
+@pytest.mark.parametrize("address", UNREADABLE + TYPOS)
+def test_commands_that_read_evidence_first_print_no_password(address: str, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "colonies.csv").write_text("colony_id,name\nX,Fictional colony\n", encoding="utf-8")
+    runner = CliRunner()
+    for command in [*EVIDENCE_FIRST, ["db", "init"], ["db", "doctor"], ["db", "stats"]]:
+        result = runner.invoke(cli, ["--db", address, *command], env={"CONVEYOR_EVIDENCE": None})
+        shown = result.output + (result.stderr if result.stderr_bytes is not None else "")
+        assert result.exit_code != 0 or command == ["db", "doctor"], (command, shown)  # doctor connects nowhere
+        assert SECRET not in shown, (address, command, shown)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise AssertionError(f"{address} {command}: {result.exception!r}")
+    assert [p.name for p in tmp_path.iterdir()] == ["colonies.csv"]  # no graph or folder named after it
