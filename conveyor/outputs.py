@@ -3,12 +3,14 @@ over one of the command's own inputs, and over an existing file only when the us
 
 from __future__ import annotations
 
+import glob
 from collections.abc import Iterable
 from pathlib import Path
 
 import click
 
 from graph.evidence import evidence_location
+from graph.store.embedded_guard import lock_path, settings_path
 
 from .context import Settings
 
@@ -23,7 +25,11 @@ def _protected(settings: Settings) -> list[tuple[str, Path]]:
         folder = graph_file.parent
         if folder.is_dir():
             found += [("a file the graph keeps beside it", p.resolve())
-                      for p in folder.glob(f"{graph_file.name}.*")]
+                      for p in folder.glob(f"{glob.escape(graph_file.name)}.*")]
+        # ... and those that exist only while a command has the graph open (this one, by the time it
+        # writes --out): written then, they were deleted with the command's lock as it ended.
+        found += [("a file the graph keeps beside it", lock_path(graph_file)),
+                  ("a file the graph keeps beside it", settings_path(graph_file))]
     evidence = settings.evidence or evidence_location(location)
     if evidence:
         found.append(("the evidence store", Path(evidence).expanduser().resolve()))

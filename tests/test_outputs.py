@@ -107,3 +107,15 @@ def test_result_files_get_the_usual_permissions(tmp_path: Path) -> None:
     finally:
         os.umask(umask)
     assert (tmp_path / "r.csv").stat().st_mode & 0o777 == 0o644
+
+
+def test_out_may_not_be_a_sidecar_the_graph_has_only_while_open(graph: Path) -> None:
+    # GRAPH.lock and GRAPH.settings exist only while a command has the graph open: an --out naming them
+    # was written under the command's own lock and deleted with it when the command ended.
+    for name in (graph.name + ".lock", graph.name + ".settings"):
+        target = graph.with_name(name)
+        assert not target.exists()
+        for run in (_mirror, lambda db, out: CliRunner().invoke(cli, ["--db", str(db), "routes", "--out", str(out)])):
+            result = run(graph, target)
+            assert result.exit_code == 1 and "would overwrite" in result.output, result.output
+            assert not target.exists()
