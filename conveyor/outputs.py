@@ -50,3 +50,17 @@ def checked_output(ctx: click.Context, out: Path, *, force: bool = False, inputs
     if target.exists() and not force:
         raise click.ClickException(f"{option} {out} exists; pass --force to replace it")
     return target
+
+
+def checked_folder(ctx: click.Context, param: click.Parameter, folder: Path | None) -> Path | None:
+    """A click callback for an output folder (--rejects): never the graph, its sidecars or its evidence
+    store (checked before the work, not found out after it)."""
+    if folder is None:
+        return None
+    target = folder.expanduser().resolve()
+    for what, path in _protected(ctx.obj):
+        if target == path or target.is_relative_to(path):
+            raise click.BadParameter(f"{folder} would overwrite {what} ({path}); choose another folder")
+    if target.exists() and not target.is_dir():
+        raise click.BadParameter(f"{folder} is a file, not a folder")
+    return folder

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.errors import ConveyorError
+from graph.files import atomic_output
 from graph.keys import bounded, has_nul
 from graph.schema import RUN_DIGEST_CHARS
 from graph.store.base import GraphStore
@@ -312,15 +313,14 @@ def _drop_missing_endpoints(store: GraphStore, rb: RelBatch, rejects: list[Rejec
 
 
 def write_rejects(rejects: list[Reject], folder: Path, source_path: Path, suffix: str = "rejects") -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{source_path.name}.{suffix}.csv"
-    tmp = target.with_suffix(".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+    # Never a half-written rejects file, and never through a predictable temporary name: the rejects
+    # folder may be shared, and a link planted at NAME.tmp was followed (the rows went wherever it led).
+    with atomic_output(target) as fh:
         writer = csv.writer(fh)
         writer.writerow(["row", "field", "value", "reason", "record"])
         for r in sorted(rejects, key=lambda r: r.row):
             writer.writerow([r.row, r.field, r.value, r.reason, _record_text(r.record)])
-    tmp.replace(target)  # never a half-written rejects file
     return target
 
 

@@ -119,3 +119,41 @@ def test_out_may_not_be_a_sidecar_the_graph_has_only_while_open(graph: Path) -> 
             result = run(graph, target)
             assert result.exit_code == 1 and "would overwrite" in result.output, result.output
             assert not target.exists()
+
+
+COLONIES = ("colony_id,name,country,operator_enterprise,operator_id,products,hs_codes,source_url,source_title,"
+            "source_date\n"
+            "FX-COL-1,Fictional Colony 1,BY,Fictional Works (fictional),fx:works,furniture,9403,https://example.org,"
+            "Fictional,2024-01-01\n"
+            "FX-COL-2,Fictional Colony 2,BY,Fictional Mill (fictional),fx:mill,furniture,94X3,https://example.org,"
+            "Fictional,2024-01-01\n")
+
+
+def test_the_rejects_file_never_follows_a_planted_link(tmp_path: Path) -> None:
+    source = tmp_path / "colonies.csv"
+    source.write_text(COLONIES, encoding="utf-8")
+    rejects = tmp_path / "shared-rejects"
+    rejects.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    # The rejects file used to be written through the predictable name NAME.rejects.tmp first.
+    (rejects / "colonies.csv.rejects.tmp").symlink_to(victim)
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "g.db"), "load", "colonies", "--rejects", str(rejects),
+                                      str(source)])
+    assert result.exit_code == 0, result.output
+    assert victim.read_text() == "precious"
+    assert "94X3" in (rejects / "colonies.csv.rejects.csv").read_text(encoding="utf-8")
+
+
+def test_rejects_may_not_go_where_the_graph_keeps_its_files(graph: Path, tmp_path: Path) -> None:
+    source = tmp_path / "colonies.csv"
+    source.write_text(COLONIES, encoding="utf-8")
+    before = graph.read_bytes()
+    evidence = graph.with_name(graph.name + ".evidence")
+    for target in (graph.with_name(graph.name + ".lock"), graph.with_name(graph.name + ".settings"), evidence,
+                   evidence / "rejects"):
+        result = CliRunner().invoke(cli, ["--db", str(graph), "load", "colonies", "--rejects", str(target),
+                                          str(source)])
+        assert result.exit_code != 0 and "would overwrite" in result.output, (target, result.output)
+        assert not isinstance(result.exception, OSError), result.exception
+    assert graph.read_bytes() == before

@@ -21,11 +21,12 @@ from loaders.shipments_load import load_shipments
 from ..context import evidence_from, load_progress, staged_progress, store_from
 from ..data import REFERENCE_COLONIES
 from ..inputs import input_file, input_file_or_folder
+from ..outputs import checked_folder
 from .colonies import derive_trade_and_match, match_everything
 
 _file = click.argument("file", type=click.Path(dir_okay=False, path_type=Path), callback=input_file)
 _rejects = click.option("--rejects", "rejects_dir", type=click.Path(file_okay=False, path_type=Path),
-                        default=Path("conveyor-rejects"), show_default=True,
+                        default=Path("conveyor-rejects"), show_default=True, callback=checked_folder,
                         help="Folder for the rejects CSV (row, field, value, reason, record).")
 _source = click.option("--source", help="Source name for provenance (default: derived from the file).")
 _json = click.option("--json", "as_json", is_flag=True, help="Print the load report as JSON.")
