@@ -39,6 +39,7 @@ the other queries still load.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -80,9 +81,9 @@ class Param:
     def convert(self, text: str) -> Any:
         try:
             if self.type == "int":
-                return int(text)
+                return _int64(text)
             if self.type == "float":
-                return float(text)
+                return _finite(text)
             if self.type == "bool":
                 if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
                     raise ValueError(text)
@@ -92,6 +93,27 @@ class Param:
             return text
         except ValueError:
             raise QueryError(f"parameter {self.name!r} must be {self.type}, got {text!r}") from None
+
+
+# What a store holds exactly: ASCII digits only (int() and float() also read '٣' as 3), integers that fit
+# 64 bits (a larger limit overflowed in the store and answered nothing), finite floats (no nan, inf).
+_INT = re.compile(r"[+-]?[0-9]+")
+_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_INT64 = range(-(2**63), 2**63)
+
+
+def _int64(text: str) -> int:
+    text = text.strip()
+    if not _INT.fullmatch(text) or int(text) not in _INT64:
+        raise ValueError(text)
+    return int(text)
+
+
+def _finite(text: str) -> float:
+    text = text.strip()
+    if not _FLOAT.fullmatch(text) or not math.isfinite(value := float(text)):
+        raise ValueError(text)
+    return value
 
 
 @dataclass(frozen=True)
