@@ -38,10 +38,26 @@ def read_header(path: Path) -> list[str]:
         with open(path, encoding="utf-8-sig", newline="") as fh:
             header = next(csv.reader(fh), None)
     except UnicodeDecodeError as exc:
-        raise SourceError(path, f"is not UTF-8 text (byte {exc.start} of the header)", row=1) from exc
+        line, column = _first_bad_byte(path)
+        where = "in the header" if line == 1 else f"at byte {column} of line {line}"
+        raise SourceError(path, f"is not UTF-8 text ({where}): save it as UTF-8", row=line) from exc
     if not header or not any(h.strip() for h in header):
         raise SourceError(path, "has no header line", row=1)
     return [h.strip() for h in header]
+
+
+def _first_bad_byte(path: Path, limit: int = 1 << 20) -> tuple[int, int]:
+    """Line and byte within it (1-based) of the first byte that is not UTF-8, in the file's first MiB.
+    The text reader decodes a whole block at once, so its error does not say which line is at fault."""
+    with open(path, "rb") as fh:
+        raw = fh.read(limit)
+    try:
+        raw.decode("utf-8")
+        return 1, 1
+    except UnicodeDecodeError as exc:
+        start = exc.start
+    line_start = raw.rfind(b"\n", 0, start) + 1
+    return raw.count(b"\n", 0, start) + 1, start - line_start + 1
 
 
 def require_columns(path: Path, header: Sequence[str], required: Sequence[str]) -> None:
