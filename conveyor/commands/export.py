@@ -28,7 +28,7 @@ from queries.subgraph import Selection, around_selection, query_selection, route
 
 from ..context import evidence_from, store_from
 from ..outputs import checked_output
-from .query import folded, saved_query
+from .query import given_params, saved_query
 from .routes import ROUTE_KEYS, route_options, route_settings, routes_title, search_routes
 
 
@@ -121,13 +121,7 @@ def _selection(ctx: click.Context, owners: str | None, query_name: str | None, p
             return owners_view.ultimate_selection(result, owners_view.names_for_ultimate(store, result))
     if query_name:
         saved = saved_query(ctx, query_name)
-        given: dict[str, str] = {}
-        for item in params:
-            key, sep, value = item.partition("=")
-            if not sep:
-                raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="-p")
-            given[key.strip()] = value
-        given.update(folded(saved.notes.get("fold"), given))
+        given = given_params(saved, params)
         with store_from(ctx) as store:
             rows = [to_jsonable(r) for r in saved.run(store, given)]
             return query_selection(store, query_name, rows)

@@ -178,13 +178,7 @@ def run(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str, force:
     flags write the rows (--csv, --json) or the entities their id columns name (--html, --gexf, ...)."""
     targets = export_targets(ctx, files, force)
     saved = saved_query(ctx, name)
-    given = {}
-    for item in params:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="-p")
-        given[key.strip()] = value
-    given.update(folded(saved.notes.get("fold"), given))
+    given = given_params(saved, params)
     with store_from(ctx) as store:
         rows = [to_jsonable(r) for r in saved.run(store, given)]
         selection = query_selection(store, name, rows) if targets else None
@@ -220,6 +214,18 @@ def cypher(ctx: click.Context, statement: str, params: tuple[str, ...], write: b
         found = store.run(statement, values) if write else store.run_read_only(statement, values)
         rows = [to_jsonable(r) for r in found]
     click.echo(render(rows, fmt))
+
+
+def given_params(saved: SavedQuery, params: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """`-p KEY=VALUE` options as text, plus the folded search keys the query's `// fold:` asks for."""
+    given: dict[str, str] = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="-p")
+        given[key.strip()] = value
+    given.update(folded(saved.notes.get("fold"), given))
+    return given
 
 
 def folded(spec: str | None, given: dict[str, str]) -> dict[str, str]:
