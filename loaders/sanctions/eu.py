@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..base import Chunk, SourceError
 from .files import csv_records, require
-from .model import COMPANY, PERSON, Bad, Listed, identifier_kind, listing_date, partial_date, to_chunks
+from .model import COMPANY, PERSON, Bad, Listed, grouped, identifier_kind, listing_date, partial_date, to_chunks
 
 AUTHORITY = "European Union"
 REQUIRED = ("Entity_LogicalId", "Entity_SubjectType", "NameAlias_WholeName")
@@ -23,21 +23,10 @@ def read_eu(path: str | Path, *, source: str, mapping: str | Path | None = None,
     p = Path(path)
     if mapping is not None:
         raise SourceError(mapping, "--format eu reads the list's own columns; it takes no --mapping")
-    entities: dict[str, Listed] = {}
     records = csv_records(p, delimiter=";")
     _, header = next(records, (1, []))
     require(p, list(header), REQUIRED, "the EU consolidated list CSV (v1.1, ';'-separated)")
-    for row, rec in records:
-        assert isinstance(rec, dict)
-        rec = {k: v.strip() for k, v in rec.items()}
-        logical_id = rec["Entity_LogicalId"]
-        key = f"eu-fsf:{logical_id}" if logical_id else f"eu-fsf:row-{row}"
-        e = entities.get(key)
-        if e is None:
-            e = entities[key] = Listed(key, row, raw=rec)
-            if not logical_id:
-                e.fail(Bad("Entity_LogicalId", "line without Entity_LogicalId: cannot tell which entity it is"))
-        _line(e, rec)
+    entities = grouped(records, "Entity_LogicalId", "eu-fsf", "entity", _line)
     yield from to_chunks(entities.values(), file=p.name, authority=AUTHORITY, notes=[] if notes is None else notes)
 
 

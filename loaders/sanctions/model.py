@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -211,6 +211,26 @@ def listing_date(text: str | None, field_name: str) -> str | None:
     if value is None or len(value) != 10:
         raise Bad(field_name, f"{text!r} is not a full date (day, month and year)", text)
     return value
+
+
+def grouped(records: Iterable[tuple[int, Any]], id_column: str, prefix: str, what: str,
+            add_line: Callable[[Listed, dict[str, str]], None]) -> dict[str, Listed]:
+    """Lists that spread one entity over several lines (one per alias, address, date…) sharing an id
+    column: each line, its cells stripped, goes to `add_line` with the entity keyed `prefix:<id>`. A line
+    without the id is an entity of its own that fails, naming the column."""
+    entities: dict[str, Listed] = {}
+    for row, rec in records:
+        assert isinstance(rec, dict)
+        rec = {k: v.strip() for k, v in rec.items()}
+        group = rec[id_column]
+        key = f"{prefix}:{group}" if group else f"{prefix}:row-{row}"
+        e = entities.get(key)
+        if e is None:
+            e = entities[key] = Listed(key, row, raw=rec)
+            if not group:
+                e.fail(Bad(id_column, f"line without {id_column}: cannot tell which {what} it is"))
+        add_line(e, rec)
+    return entities
 
 
 def to_chunks(entities: Iterable[Listed], *, file: str, authority: str, notes: list[str]) -> Iterator[Chunk]:

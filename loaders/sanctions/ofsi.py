@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..base import Chunk, SourceError
 from .files import csv_records, require
-from .model import COMPANY, PERSON, Bad, Listed, identifier_kind, listing_date, partial_date, to_chunks
+from .model import COMPANY, PERSON, Bad, Listed, grouped, identifier_kind, listing_date, partial_date, to_chunks
 
 AUTHORITY = "UK OFSI"
 REQUIRED = ("Name 6", "Group Type", "Regime", "Listed On", "Group ID")
@@ -35,18 +35,7 @@ def read_ofsi(path: str | Path, *, source: str, mapping: str | Path | None = Non
     records = csv_records(p, skip=_preamble(p))
     header_row, header = next(records, (1, []))
     require(p, list(header), REQUIRED, "the OFSI consolidated list CSV (ConList.csv)", row=header_row)
-    entities: dict[str, Listed] = {}
-    for row, rec in records:
-        assert isinstance(rec, dict)
-        rec = {k: v.strip() for k, v in rec.items()}
-        group = rec["Group ID"]
-        key = f"gb-ofsi:{group}" if group else f"gb-ofsi:row-{row}"
-        e = entities.get(key)
-        if e is None:
-            e = entities[key] = Listed(key, row, raw=rec)
-            if not group:
-                e.fail(Bad("Group ID", "line without Group ID: cannot tell which target it is"))
-        _line(e, rec)
+    entities = grouped(records, "Group ID", "gb-ofsi", "target", _line)
     yield from to_chunks(entities.values(), file=p.name, authority=AUTHORITY, notes=[] if notes is None else notes)
 
 
