@@ -17,19 +17,14 @@ from __future__ import annotations
 import argparse
 import random
 import resource
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from graph.evidence import SCHEMA, EvidenceStore  # noqa: E402
-from jobs.colony_match import Matcher, NameFold, Party, read_parties  # noqa: E402
-from loaders.resolution.normal import comparable, fold_token  # noqa: E402
+from conveyor.graph.evidence import SCHEMA, EvidenceStore  # noqa: E402
+from conveyor.jobs.colony_match import Matcher, NameFold, Party, read_parties  # noqa: E402
+from conveyor.loaders.resolution.normal import comparable, fold_token  # noqa: E402
 
 FOLD = NameFold(comparable, fold_token)
 NUMBERS = ["Один", "Два", "Три", "Четыре", "Пять", "Шесть", "Семь", "Восемь", "Девять", "Десять", "Двенадцать",

@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 COUNTRIES = ("BY", "LT", "PL", "DE", "NL", "LV", "EE", "RU", "KZ", "AE")
 OWNERSHIP_SHARE = 0.2  # of FtM records; CSV rows name a parent at the same rate
@@ -101,10 +100,9 @@ def worker_read(fmt: str, path: Path) -> dict:
 
 def worker_load(fmt: str, path: Path, mapping: Path | None, db: Path, profile: Path | None) -> dict:
     import psutil
-
-    from graph.store import FalkorStore
-    from loaders.base import load
-    from loaders.formats import REGISTRY_FORMATS, read
+    from conveyor.graph.store import FalkorStore
+    from conveyor.loaders.base import load
+    from conveyor.loaders.formats import REGISTRY_FORMATS, read
 
     store = FalkorStore(db)
     try:

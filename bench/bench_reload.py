@@ -9,16 +9,16 @@ v2 into another graph. Only the load call is timed (not opening or saving the st
 of the FalkorDB server and of the loader during it are printed too, steadier than wall time on a
 machine shared with other work.
 
-    .venv/bin/python bench/bench_reload.py [--n 100000] [--root DIR]
+    .venv/bin/python bench/bench_reload.py [--n 100000] [--python PATH]
 
---root runs another checkout of the code (e.g. the commit before a change) with the same data.
+--python runs another installation of the code with the same data (e.g. a clone at the commit before a
+change, set up with its scripts/setup.sh: pass its .venv/bin/python).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import subprocess
 import sys
@@ -71,10 +71,9 @@ def _cpu(process) -> float:
 
 def worker(path: Path, db: Path) -> dict:
     import psutil
-
-    from graph.store import FalkorStore
-    from loaders.base import load
-    from loaders.formats import REGISTRY_FORMATS, read
+    from conveyor.graph.store import FalkorStore
+    from conveyor.loaders.base import load
+    from conveyor.loaders.formats import REGISTRY_FORMATS, read
 
     store = FalkorStore(db)
     try:
@@ -93,10 +92,9 @@ def worker(path: Path, db: Path) -> dict:
             "nodes": sum(counts["nodes"].values()), "relationships": sum(counts["relationships"].values())}
 
 
-def _spawn(root: Path, path: Path, db: Path) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    done = subprocess.run([sys.executable, __file__, "--worker", str(path), str(db)], capture_output=True,
-                          text=True, cwd=root, env=env)
+def _spawn(python: str, path: Path, db: Path) -> dict:
+    done = subprocess.run([python, __file__, "--worker", str(path), str(db)], capture_output=True,
+                          text=True, cwd=db.parent.parent)
     if done.returncode:
         raise SystemExit(f"worker failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -105,21 +103,20 @@ def _spawn(root: Path, path: Path, db: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=100_000)
-    parser.add_argument("--root", type=Path, default=ROOT, help="checkout whose code loads the files")
+    parser.add_argument("--python", default=sys.executable, help="interpreter whose installed conveyor loads the files")
     parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        sys.path.insert(0, os.environ.get("PYTHONPATH", str(ROOT)))
         print(json.dumps(worker(Path(args.worker[0]), Path(args.worker[1]))))
         return
     with tempfile.TemporaryDirectory(prefix="conveyor-bench-reload-") as tmp:
         work = Path(tmp)
         v1, v2 = work / "registry-v1.ftm.json", work / "registry-v2.ftm.json"
         write_versions(v1, v2, args.n)
-        steps = {"fresh v1": _spawn(args.root, v1, work / "a" / "g.db"),
-                 "v2 over v1": _spawn(args.root, v2, work / "a" / "g.db"),
-                 "fresh v2": _spawn(args.root, v2, work / "b" / "g.db")}
-    print(f"Reload of a newer version, {args.n:,} FtM records, code at {args.root}\n")
+        steps = {"fresh v1": _spawn(args.python, v1, work / "a" / "g.db"),
+                 "v2 over v1": _spawn(args.python, v2, work / "a" / "g.db"),
+                 "fresh v2": _spawn(args.python, v2, work / "b" / "g.db")}
+    print(f"Reload of a newer version, {args.n:,} FtM records, code installed for {args.python}\n")
     print("| step | load s | FalkorDB CPU s | loader CPU s | records/s | nodes | relationships | retired |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, r in steps.items():

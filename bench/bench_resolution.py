@@ -33,18 +33,13 @@ from __future__ import annotations
 import argparse
 import random
 import resource
-import sys
 import time
 from collections import Counter, defaultdict
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from conveyor.loaders.resolution import resolve_entities  # noqa: E402
+from conveyor.loaders.resolution.entities import Entity  # noqa: E402
+from conveyor.loaders.resolution.resolve import DEFAULT_THRESHOLD  # noqa: E402
 from rapidfuzz.distance.Levenshtein import distance as levenshtein  # noqa: E402
-
-from loaders.resolution import resolve_entities  # noqa: E402
-from loaders.resolution.entities import Entity  # noqa: E402
-from loaders.resolution.resolve import DEFAULT_THRESHOLD  # noqa: E402
 
 # Distinctive words: stem + stem + ending. Stems chosen at least two letters apart from each other.
 STEMS_A = ["бел", "полес", "гомел", "витеб", "нёман", "двин", "свет", "крас", "нов", "лид", "бор", "гран", "сож",

@@ -19,16 +19,13 @@ from __future__ import annotations
 
 import argparse
 import csv
-import sys
 import tempfile
 import time
 import tracemalloc
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from loaders.synthetic import generate_network, read_truth  # noqa: E402
-from queries.routes import RouteSettings, Shipment, search_routes  # noqa: E402
+from conveyor.loaders.synthetic import generate_network, read_truth  # noqa: E402
+from conveyor.queries.routes import RouteSettings, Shipment, search_routes  # noqa: E402
 
 
 def read_network(out: Path) -> tuple[list[Shipment], dict, list[dict]]:

@@ -53,7 +53,6 @@ from typing import Any
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 # The console script beside the interpreter running this file: the same venv as the baseline workers.
 CONVEYOR = str(Path(sys.executable).parent / "conveyor")
@@ -243,8 +242,7 @@ def worker_networkx(files: list[Path], colonies: Path, truth: Path, max_hops: in
     import networkx as nx
     import numpy as np
     import pandas as pd
-
-    from loaders.synthetic import read_truth
+    from conveyor.loaders.synthetic import read_truth
 
     started = time.perf_counter()
     cols = ["exporter_id", "exporter_country", "importer_id", "importer_country"]
@@ -379,7 +377,7 @@ def _is_limit(line: str) -> bool:
 
 def bench_size(n: int, args: argparse.Namespace, work: Path, max_hops: int) -> dict:
     """Every measure for one size; big files in `work` are removed at the end unless --keep."""
-    from loaders.synthetic import read_truth
+    from conveyor.loaders.synthetic import read_truth
 
     work.mkdir(parents=True, exist_ok=True)
     graph = work / "graph" / "g.db"

@@ -22,8 +22,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from graph.evidence import EvidenceStore, evidence_location
-from graph.store import GraphStore, default_location, open_store
+from conveyor.graph.evidence import EvidenceStore, evidence_location
+from conveyor.graph.store import GraphStore, default_location, open_store
 
 
 @dataclass

@@ -6,6 +6,6 @@ there)."""
 
 from __future__ import annotations
 
-from graph.errors import ConveyorError
+from conveyor.graph.errors import ConveyorError
 
 USER_ERRORS: tuple[type[Exception], ...] = (ConveyorError, FileNotFoundError)

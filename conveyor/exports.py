@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from queries.export import FORMATS, write_selection
-from queries.subgraph import Selection
+from conveyor.queries.export import FORMATS, write_selection
+from conveyor.queries.subgraph import Selection
 
 from .outputs import checked_output
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from graph.evidence import evidence_location
-from graph.store.embedded_guard import lock_path, settings_path
+from conveyor.graph.evidence import evidence_location
+from conveyor.graph.store.embedded_guard import lock_path, settings_path
 
 from .context import Settings
 

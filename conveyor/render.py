@@ -10,10 +10,10 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-from queries.export import cell
-from queries.owners_view import Names, evidence_text
-from queries.ownership import Hop, OwnershipResult, PathResult, ProximityResult, SharedResult
-from queries.routes import DIRECT_EXPORT, SWITCH_TEXT, Route, RouteSearch
+from conveyor.queries.export import cell
+from conveyor.queries.owners_view import Names, evidence_text
+from conveyor.queries.ownership import Hop, OwnershipResult, PathResult, ProximityResult, SharedResult
+from conveyor.queries.routes import DIRECT_EXPORT, SWITCH_TEXT, Route, RouteSearch
 
 WIDTH = 80
 

@@ -36,11 +36,10 @@ from typing import Any
 import normality
 import numpy as np
 import pyarrow.compute as pc
+from conveyor.graph import cypher
+from conveyor.graph.evidence import EvidenceStore, current_runs
+from conveyor.graph.store.base import GraphStore
 from rapidfuzz import fuzz, process
-
-from graph import cypher
-from graph.evidence import EvidenceStore, current_runs
-from graph.store.base import GraphStore
 
 from .trade import refresh_roles
 

@@ -22,10 +22,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-
-from graph import cypher
-from graph.evidence import EvidenceStore, current_runs
-from graph.store.base import GraphStore
+from conveyor.graph import cypher
+from conveyor.graph.evidence import EvidenceStore, current_runs
+from conveyor.graph.store.base import GraphStore
 
 TRADE_ROLES = ("Dealer", "Intermediary", "Buyer")
 _PLURAL = {"Dealer": "dealer(s)", "Intermediary": "intermediary(ies)", "Buyer": "buyer(s)"}

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graph.errors import ConveyorError
-from graph.files import atomic_output
-from graph.keys import bounded, has_nul
-from graph.schema import RUN_DIGEST_CHARS
-from graph.store.base import GraphStore
+from conveyor.graph.errors import ConveyorError
+from conveyor.graph.files import atomic_output
+from conveyor.graph.keys import bounded, has_nul
+from conveyor.graph.schema import RUN_DIGEST_CHARS
+from conveyor.graph.store.base import GraphStore
 
 
 class SourceError(ConveyorError, ValueError):

@@ -51,8 +51,7 @@ from pathlib import Path
 from typing import Any
 
 import ijson
-
-from graph.schema import rel_type
+from conveyor.graph.schema import rel_type
 
 from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError
 from .csvfile import check_readable

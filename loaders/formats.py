@@ -12,17 +12,17 @@ from .base import Chunk
 Reader = Callable[..., Iterator[Chunk]]
 
 REGISTRY_FORMATS: dict[str, tuple[str, str]] = {
-    "ftm": ("loaders.ftm", "read_ftm"),
-    "bods": ("loaders.bods", "read_bods"),
-    "gleif": ("loaders.gleif", "read_gleif"),
-    "icij": ("loaders.icij", "read_icij"),
-    "csv": ("loaders.registry_csv", "read_registry_csv"),
+    "ftm": ("conveyor.loaders.ftm", "read_ftm"),
+    "bods": ("conveyor.loaders.bods", "read_bods"),
+    "gleif": ("conveyor.loaders.gleif", "read_gleif"),
+    "icij": ("conveyor.loaders.icij", "read_icij"),
+    "csv": ("conveyor.loaders.registry_csv", "read_registry_csv"),
 }
 
 TRADE_FORMATS: dict[str, tuple[str, str]] = {
-    "shipments": ("loaders.shipments", "read_shipments_source"),
-    "comtrade": ("loaders.comtrade", "read_comtrade"),
-    "comext": ("loaders.comext", "read_comext"),
+    "shipments": ("conveyor.loaders.shipments", "read_shipments_source"),
+    "comtrade": ("conveyor.loaders.comtrade", "read_comtrade"),
+    "comext": ("conveyor.loaders.comext", "read_comext"),
 }
 
 

@@ -65,12 +65,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conveyor.graph.schema import node_type, rel_type
+from conveyor.graph.store.base import GraphStore
 from followthemoney import model
 from followthemoney.exc import InvalidData
 from followthemoney.proxy import EntityProxy
-
-from graph.schema import node_type, rel_type
-from graph.store.base import GraphStore
 
 from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError, chunked
 from .csvfile import check_readable

@@ -9,9 +9,8 @@ from collections.abc import Iterable
 
 import fingerprints
 import pycountry
+from conveyor.graph.keys import bounded
 from rigour.names import remove_org_types
-
-from graph.keys import bounded
 
 # Belarusian and Russian state-enterprise forms that rigour's list does not carry (ISO 20275 ELF
 # codes for BY, e.g. 9X63 "унитарное предприятие").

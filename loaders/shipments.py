@@ -18,9 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-
-from graph.evidence import COLUMNS, SCHEMA
-from graph.keys import MAX_INDEXED_BYTES, bounded
+from conveyor.graph.evidence import COLUMNS, SCHEMA
+from conveyor.graph.keys import MAX_INDEXED_BYTES, bounded
 
 from .base import Reject, SourceError
 from .csvfile import check_readable, read_header

@@ -24,9 +24,8 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-
-from graph.evidence import EvidenceStore, EvidenceWriter, current_runs
-from graph.store.base import GraphStore
+from conveyor.graph.evidence import EvidenceStore, EvidenceWriter, current_runs
+from conveyor.graph.store.base import GraphStore
 
 from .base import DEFAULT_MAX_SHRINK, SHRINK_MIN_FACTS, LoadReport, Reject, SourceError, provenance, write_rejects
 from .records import country_row, product_stub

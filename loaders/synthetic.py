@@ -35,8 +35,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-
-from graph.errors import SettingError
+from conveyor.graph.errors import SettingError
 
 HOME = "BY"
 TRANSIT = ("KZ", "AM", "KG", "TR", "AE", "UZ", "GE", "RS")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph.cypher import MERGED_COMPANIES
-from graph.evidence import EvidenceStore, current_runs
-from graph.store.base import GraphStore
+from conveyor.graph.cypher import MERGED_COMPANIES
+from conveyor.graph.evidence import EvidenceStore, current_runs
+from conveyor.graph.store.base import GraphStore
 
 SHOWN = ["id", "date", "exporter_name", "exporter_country", "importer_name", "importer_country", "hs_code",
          "description", "origin_country", "quantity", "unit", "value", "currency", "seller", "buyer",

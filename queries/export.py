@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-
-from graph.errors import SettingError
-from graph.files import atomic_output
+from conveyor.graph.errors import SettingError
+from conveyor.graph.files import atomic_output
 
 from .export_html import write_html
 from .routes import Route

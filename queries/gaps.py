@@ -29,9 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-
-from graph.evidence import EvidenceStore, current_runs
-from graph.store.base import GraphStore
+from conveyor.graph.evidence import EvidenceStore, current_runs
+from conveyor.graph.store.base import GraphStore
 
 from .saved import QueryError
 

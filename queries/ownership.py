@@ -29,9 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
-
-from graph.store.base import GraphStore
-from graph.values import primary_label
+from conveyor.graph.store.base import GraphStore
+from conveyor.graph.values import primary_label
 
 from .merged import MergedView
 from .saved import QueryError

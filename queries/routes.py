@@ -21,9 +21,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-
-from graph.evidence import EvidenceStore, current_runs
-from graph.store.base import GraphStore
+from conveyor.graph.evidence import EvidenceStore, current_runs
+from conveyor.graph.store.base import GraphStore
 
 from .merged import MergedView
 from .saved import QueryError

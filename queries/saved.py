@@ -47,8 +47,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graph.errors import ConveyorError
-from graph.store.base import GraphStore
+from conveyor.graph.errors import ConveyorError
+from conveyor.graph.store.base import GraphStore
 
 from .merged import MergedView
 

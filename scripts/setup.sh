@@ -46,12 +46,24 @@ quiet_pip() {
     return "$status"
 }
 
+# Conveyor is installed as a package, not in editable mode: what runs (the CLI, the notebooks, the tests)
+# is the installed tree, so a module or data file missing from the package fails here, not on a user's
+# machine. Any change under the package folders reinstalls it (a few seconds), dependencies only when
+# pyproject.toml changed. (For quick experiments, `.venv/bin/pip install -e .` works too.)
 stamp=.venv/.conveyor-installed
+code_stamp=.venv/.conveyor-code
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     echo "setup: installing Conveyor and its test tools into .venv (first run takes a few minutes)"
     quiet_pip install --upgrade pip
-    quiet_pip install -e '.[dev]'
-    touch "$stamp"
+    rm -rf build
+    quiet_pip install '.[dev]'
+    touch "$stamp" "$code_stamp"
+elif [ -n "$(find conveyor graph loaders queries jobs -newer "$code_stamp" ! -path '*/__pycache__*' -print -quit)" ]; then
+    echo "setup: reinstalling Conveyor (its code changed)"
+    rm -rf build
+    touch "$code_stamp.next"
+    quiet_pip install --no-deps --force-reinstall .
+    mv "$code_stamp.next" "$code_stamp"
 fi
 
 # Debian's chromium for the browser tests (tests/test_browser.py drives it with Playwright's Python

@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh >&2
 .venv/bin/ruff check .
-.venv/bin/lint-imports --no-cache
+# From outside the repository: the source folder conveyor/ would hide the installed package's layers.
+(cd .venv && bin/lint-imports --no-cache --config ../pyproject.toml)
 .venv/bin/mypy
-exec .venv/bin/python -m pytest "$@"
+# -P: the repository root is not put on sys.path, so the tests import the installed conveyor package.
+exec .venv/bin/python -P -m pytest "$@"

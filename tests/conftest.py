@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conveyor.graph.store import GraphStore, open_store
 
 from conveyor.cli import cli
-from graph.store import GraphStore, open_store
 
 NEO4J_URI = os.environ.get("NEO4J_URI")
 RECORDED: dict[str, dict] = {}  # every Cypher text sent to any store during the run, with its params
@@ -182,7 +182,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # run (exit 1) and is listed in the terminal summary.
     if exitstatus == pytest.ExitCode.INTERRUPTED or not RECORDED:
         return
-    from .cypher_lint import lint, problems
+    from cypher_lint import lint, problems
 
     statements = recorded_for_neo4j()
     try:

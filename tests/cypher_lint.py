@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from graph.schema import LABELS, RELATIONSHIPS, property_keys
+from conveyor.graph.schema import LABELS, RELATIONSHIPS, property_keys
 
 LINT_DIR = Path(__file__).resolve().parent.parent / "tools" / "cypher-lint"
 

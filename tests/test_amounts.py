@@ -7,9 +7,8 @@ import math
 
 import pandas as pd
 import pytest
-
-from loaders.parse import FieldProblem, parse_amount
-from loaders.shipments import _ARROW_STR, _amounts, _Rejects
+from conveyor.loaders.parse import FieldProblem, parse_amount
+from conveyor.loaders.shipments import _ARROW_STR, _amounts, _Rejects
 
 CASES = {
     "1,000": 1000.0, "12,345,678": 12345678.0, "1,5": 1.5, "7,25": 7.25, "1.234,56": 1234.56,

@@ -19,10 +19,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_report import HOSTILE, OWNER, PROGRAMME, invoke, write_scenario
 
 from conveyor.cli import cli
-
-from .test_report import HOSTILE, OWNER, PROGRAMME, invoke, write_scenario
 
 CHROMIUM = Path(os.environ.get("CONVEYOR_CHROMIUM", "/usr/bin/chromium"))
 # As the machine notes give them for chromium as root on a closed network: no sandbox (root), no GPU, and
@@ -148,10 +147,10 @@ def test_the_demo_network_renders_its_nodes(browser, demo: Path, artifacts: Path
 
 def _routes_page(db: Path, out: Path) -> Path:
     """The route network page queries/export.py writes for the routes found in `db`."""
-    from graph.evidence import EvidenceStore, evidence_location
-    from graph.store import open_store
-    from queries.export import routes_graph, write_html
-    from queries.routes import RouteSettings, find_routes
+    from conveyor.graph.evidence import EvidenceStore, evidence_location
+    from conveyor.graph.store import open_store
+    from conveyor.queries.export import routes_graph, write_html
+    from conveyor.queries.routes import RouteSettings, find_routes
 
     with open_store(str(db)) as store:
         search = find_routes(store, EvidenceStore(evidence_location(str(db))), RouteSettings(colony="all"))

@@ -8,11 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import networkx as nx
-
-from queries.export_html import write_html
-from queries.subgraph import add_entity
-
-from .test_browser import Watched, artifacts, browser, network_nodes, painted_pixels  # noqa: F401 (fixtures)
+from conveyor.queries.export_html import write_html
+from conveyor.queries.subgraph import add_entity
+from test_browser import Watched, artifacts, browser, network_nodes, painted_pixels  # noqa: F401 (fixtures)
 
 VIEWPORT_HEIGHT = 900  # the browser fixture's viewport
 # vis-network draws no label smaller than 5 px on screen (scaling.label.drawThreshold); names are 16 px.

@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
+from conveyor.graph.store import open_store
+from conveyor.loaders.base import Chunk, NodeBatch
+from conveyor.loaders.base import load as run_load
 
 from conveyor.data import HS_FILE
-from graph.store import open_store
-from loaders.base import Chunk, NodeBatch
-from loaders.base import load as run_load
 
 _COUNTS = re.compile(r"read ([\d,]+) = loaded ([\d,]+) \+ rejected ([\d,]+)")
 
@@ -153,7 +153,7 @@ def test_a_new_mapping_for_the_same_file_retires_what_the_old_one_asserted(run_c
 
 
 def test_commands_on_a_missing_graph_or_a_folder_say_so(tmp_path: Path):
-    from .conftest import Cli
+    from conftest import Cli
 
     missing = Cli(tmp_path / "typo.db", tmp_path)
     for args in (("routes",), ("db", "stats"), ("shipments", "--company", "x")):

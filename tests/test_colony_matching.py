@@ -10,13 +10,11 @@ import json
 from pathlib import Path
 
 import pytest
-
-from graph.store import open_store
-from jobs import colony_match
-from jobs.colony_match import Matcher, NameFold, Party
-from loaders.resolution.normal import comparable, fold_token
-
-from .cypher_lint import lint, problems
+from conveyor.graph.store import open_store
+from conveyor.jobs import colony_match
+from conveyor.jobs.colony_match import Matcher, NameFold, Party
+from conveyor.loaders.resolution.normal import comparable, fold_token
+from cypher_lint import lint, problems
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CATALOGUE = FIXTURES / "reference-fictional"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from graph.store import open_store
+from conveyor.graph.store import open_store
 
 LEI = "894500CONVEYORTRAD06"  # a valid ISO 17442 check sum, fictional entity
 

@@ -7,9 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from loaders.base import SourceError
-from loaders.csvfile import read_header
+from conveyor.loaders.base import SourceError
+from conveyor.loaders.csvfile import read_header
 
 HEADER = "colony_id,name,country\n"
 

@@ -15,14 +15,12 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from graph import cypher
-from graph.schema import NODES, RELATIONSHIPS
-from graph.store import schema_statements
-from queries.saved import saved_queries
-
-from .conftest import RECORDED, recorded_for_neo4j
-from .cypher_lint import lint, problems
+from conftest import RECORDED, recorded_for_neo4j
+from conveyor.graph import cypher
+from conveyor.graph.schema import NODES, RELATIONSHIPS
+from conveyor.graph.store import schema_statements
+from conveyor.queries.saved import saved_queries
+from cypher_lint import lint, problems
 
 
 def _example_params(q) -> dict:
@@ -105,15 +103,15 @@ def _pytest_with_our_hooks(tmp_path: Path, cypher_text: str) -> subprocess.Compl
     # A separate pytest run with tests/conftest.py as a plugin, one test that sends `cypher_text` to a
     # real embedded FalkorDB store (which runs it: an unknown label just matches nothing).
     (tmp_path / "test_sends.py").write_text(
-        "from graph.store import open_store\n\n"
+        "from conveyor.graph.store import open_store\n\n"
         "def test_sends(tmp_path):\n"
         "    store = open_store(str(tmp_path / 'g.db'))\n"
         "    try:\n"
         f"        store.run({cypher_text!r})\n"
         "    finally:\n"
         "        store.close()\n", encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "tests.conftest", "-q", "-p", "no:cacheprovider",
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "tests")}  # conftest and cypher_lint, not the repo root
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "conftest", "-q", "-p", "no:cacheprovider",
                            "--rootdir", str(tmp_path), str(tmp_path / "test_sends.py")],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
 

@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from conveyor.queries.export import routes_graph, write_html
+from conveyor.queries.routes import CodeMove, Hop, Route, Shipment
+from conveyor.queries.saved import QueryError, get_saved_query, saved_queries
 
 from conveyor.data import REFERENCE_COLONIES
-from queries.export import routes_graph, write_html
-from queries.routes import CodeMove, Hop, Route, Shipment
-from queries.saved import QueryError, get_saved_query, saved_queries
 
 CONVEYOR = str(Path(sys.executable).parent / "conveyor")
 

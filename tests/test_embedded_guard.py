@@ -17,13 +17,13 @@ from pathlib import Path
 import psutil
 import pytest
 from click.testing import CliRunner
+from conveyor.graph.store import StoreError, open_store
 
 from conveyor.cli import cli
-from graph.store import StoreError, open_store
 
 HOLD = textwrap.dedent("""
     import sys, time
-    from graph.store import open_store
+    from conveyor.graph.store import open_store
     store = open_store(sys.argv[1])
     store.run("CREATE (:Country {code: 'ZZ'})")
     store.save()

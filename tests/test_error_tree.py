@@ -11,21 +11,21 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from conveyor.graph.errors import ConveyorError
 
 from conveyor.cli import ConveyorGroup, cli
-from graph.errors import ConveyorError
 
-PACKAGES = ("graph", "loaders", "queries", "jobs", "conveyor")
+PACKAGES = ("conveyor",)  # conveyor.graph, .loaders, .queries, .jobs and the CLI
 
 # Per-row problems: raised and caught inside one loader, which turns them into rejects (file, row,
 # field, reason); they never reach the user as errors, so they stay outside the tree. A new class named
 # *Problem (issue 11's RowProblem) is taken as one of these too.
 INTERNAL = {
-    "loaders.parse.FieldProblem",
-    "loaders.ftm.DateProblem",
-    "loaders.gleif._Bad",
-    "loaders.registry_csv._Bad",
-    "loaders.sanctions.model.Bad",
+    "conveyor.loaders.parse.FieldProblem",
+    "conveyor.loaders.ftm.DateProblem",
+    "conveyor.loaders.gleif._Bad",
+    "conveyor.loaders.registry_csv._Bad",
+    "conveyor.loaders.sanctions.model.Bad",
 }
 
 
@@ -50,9 +50,10 @@ TREE = {name: cls for name, cls in ERRORS.items()
 
 def test_every_error_class_of_ours_is_in_the_tree() -> None:
     # The known kinds are all there (source, schema, query, store, evidence, setting errors)...
-    for name in ("graph.errors.SchemaError", "graph.errors.StoreError", "graph.errors.EvidenceError",
-                 "graph.errors.SettingError", "loaders.base.SourceError", "queries.saved.QueryError",
-                 "queries.neo4j_admin.ExportRefused"):
+    for name in ("conveyor.graph.errors.SchemaError", "conveyor.graph.errors.StoreError",
+                 "conveyor.graph.errors.EvidenceError", "conveyor.graph.errors.SettingError",
+                 "conveyor.loaders.base.SourceError", "conveyor.queries.saved.QueryError",
+                 "conveyor.queries.neo4j_admin.ExportRefused"):
         assert name in TREE, sorted(ERRORS)
     # ...and every error class outside the per-row ones derives from ConveyorError.
     outside = sorted(name for name, cls in TREE.items() if not issubclass(cls, ConveyorError))
@@ -60,13 +61,13 @@ def test_every_error_class_of_ours_is_in_the_tree() -> None:
 
 
 def test_old_names_still_import_and_keep_their_old_bases() -> None:
-    from graph.evidence import EvidenceError
-    from graph.schema import SchemaError
-    from graph.store import StoreError
-    from graph.store.base import StoreError as BaseStoreError
-    from loaders.base import SourceError
-    from queries.neo4j_admin import ExportRefused
-    from queries.saved import QueryError
+    from conveyor.graph.evidence import EvidenceError
+    from conveyor.graph.schema import SchemaError
+    from conveyor.graph.store import StoreError
+    from conveyor.graph.store.base import StoreError as BaseStoreError
+    from conveyor.loaders.base import SourceError
+    from conveyor.queries.neo4j_admin import ExportRefused
+    from conveyor.queries.saved import QueryError
 
     assert StoreError is BaseStoreError
     # Callers that catch the old bases still catch them.

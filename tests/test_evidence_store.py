@@ -11,10 +11,10 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 from click.testing import CliRunner
+from conveyor.graph.evidence import COLUMNS, SCHEMA, EvidenceError, EvidenceStore, current_runs, evidence_location
+from conveyor.graph.store import open_store
 
 from conveyor.cli import cli
-from graph.evidence import COLUMNS, SCHEMA, EvidenceError, EvidenceStore, current_runs, evidence_location
-from graph.store import open_store
 
 
 def table(*rows: tuple[str, str, str], source: str = "src") -> pa.Table:

@@ -19,13 +19,12 @@ from pathlib import Path
 import networkx as nx
 import pytest
 from click.testing import CliRunner
+from conveyor.queries.export import scalar_graph
+from conveyor.queries.subgraph import HOP_COLUMNS, STATEMENTS
+from cypher_lint import lint, problems
 from followthemoney import model
 
 from conveyor.cli import cli
-from queries.export import scalar_graph
-from queries.subgraph import HOP_COLUMNS, STATEMENTS
-
-from .cypher_lint import lint, problems
 
 TARGET = "O'Brien & Sons <img src=x onerror=alert(1)> (fictional)"
 HOLDING = 'Smith & Sons "Holding" Ltd (fictional)'

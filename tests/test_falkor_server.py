@@ -12,8 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-
-from graph.store import FalkorServerStore, StoreError, open_store, parse_server_uri
+from conveyor.graph.store import FalkorServerStore, StoreError, open_store, parse_server_uri
 
 ROOT = Path(__file__).resolve().parents[1]
 PROV = {"source": "test", "source_prefix": "test@", "run": "test@1", "seen": "2026-01-02"}
@@ -154,7 +153,7 @@ def test_close_leaves_the_server_running_and_saves_only_when_asked(falkordb_serv
 
 
 def test_a_failed_server_save_is_an_error_without_the_password(falkordb_server):
-    from tests.test_store_contract import _read_only
+    from test_store_contract import _read_only
 
     with open_store(falkordb_server.uri(_graph())) as store:
         _write(store, "a")
@@ -170,7 +169,7 @@ def test_a_failed_server_save_is_an_error_without_the_password(falkordb_server):
 
 LOADER = """
 import sys, time
-from graph.store import open_store
+from conveyor.graph.store import open_store
 store = open_store(sys.argv[1])
 load = store.atomic()  # a load that never finishes: the process is killed in the middle
 load.__enter__()

@@ -15,10 +15,9 @@ import json
 from pathlib import Path
 
 import pytest
-
-from graph.store import GraphStore, open_store
-from loaders.ftm import _LOOKUP, allowed_labels
-from tests.conftest import Cli
+from conftest import Cli
+from conveyor.graph.store import GraphStore, open_store
+from conveyor.loaders.ftm import _LOOKUP, allowed_labels
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ftm"
 

@@ -14,10 +14,9 @@ import json
 from pathlib import Path
 
 import pytest
-
-from graph.store import open_store
-from loaders.ftm import shares
-from tests.conftest import Cli
+from conftest import Cli
+from conveyor.graph.store import open_store
+from conveyor.loaders.ftm import shares
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ftm"
 TOPICS = FIXTURES / "sanctions-topics.jsonl"

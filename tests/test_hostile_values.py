@@ -9,10 +9,10 @@ import csv
 from pathlib import Path
 
 from click.testing import CliRunner
+from conveyor.graph.keys import HASHED_PREFIX, MAX_INDEXED_BYTES, bounded
+from conveyor.graph.store import open_store
 
 from conveyor.cli import cli
-from graph.keys import HASHED_PREFIX, MAX_INDEXED_BYTES, bounded
-from graph.store import open_store
 
 FIX = Path(__file__).parent / "fixtures" / "trade"
 

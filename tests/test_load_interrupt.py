@@ -108,7 +108,7 @@ def _servers_for(folder: Path) -> list[int]:
 
 
 def test_sigterm_mid_trade_load_undoes_it_and_leaves_no_server(tmp_path: Path) -> None:
-    from loaders.synthetic import generate_network
+    from conveyor.loaders.synthetic import generate_network
 
     db = tmp_path / "graph.db"
     small = generate_network(5, tmp_path / "small", n_shipments=500, n_colonies=2, n_routes=4)

@@ -12,10 +12,8 @@ import json
 from pathlib import Path
 
 import pytest
-
-from graph.store import open_store
-
-from .conftest import Cli
+from conftest import Cli
+from conveyor.graph.store import open_store
 
 FIX = Path(__file__).parent / "fixtures" / "trade"
 REGISTRY = Path(__file__).parent / "fixtures" / "registry"

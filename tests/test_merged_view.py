@@ -14,8 +14,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from .cypher_lint import lint, problems
+from cypher_lint import lint, problems
 
 INN = "7700000099"
 FTM = [
@@ -132,7 +131,7 @@ def test_every_owners_query_answers_across_the_merge_for_either_id(merged):
 
 
 def test_merged_view_is_read_by_index_and_maps_both_ways(falkor):
-    from queries.merged import MERGED_MEMBERS, MergedView
+    from conveyor.queries.merged import MERGED_MEMBERS, MergedView
 
     falkor.ensure_schema()  # what `db init` and every load do: the merged_into index among the rest
     falkor.upsert_nodes("Company", [{"key": k, "props": {"name": f"{k} (fictional)"}, "record_id": k}
@@ -148,8 +147,8 @@ def test_merged_view_is_read_by_index_and_maps_both_ways(falkor):
 
 
 def test_ownership_and_merged_view_cypher_lint_clean():
-    from queries.merged import MERGED_MEMBERS
-    from queries.ownership import STATEMENTS
+    from conveyor.queries.merged import MERGED_MEMBERS
+    from conveyor.queries.ownership import STATEMENTS
 
     statements = [(f"ownership {k}", v, {"ids": ["x"], "types": ["OWNS"], "id": "x", "a": ["x"], "b": ["x"],
                                          "min_degree": 1, "patterns": ["x"]})

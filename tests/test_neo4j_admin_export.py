@@ -12,8 +12,8 @@ import re
 import shlex
 from pathlib import Path
 
-from graph.schema import NODES, RELATIONSHIPS
-from graph.store import GraphStore, open_store
+from conveyor.graph.schema import NODES, RELATIONSHIPS
+from conveyor.graph.store import GraphStore, open_store
 
 PROV = {"source": "t", "source_prefix": "t@", "run": "t@1", "seen": "2026-01-02"}
 AWKWARD_NAME = 'Acme, "Best" Timber\nLtd; Minsk (fictional)'
@@ -252,7 +252,7 @@ def test_a_relationship_the_schema_cannot_place_fails_the_export_without_files(r
 
 def test_type_and_delimiter_rules():
     # The rules on their own (no store): what each mix of values becomes.
-    from queries.neo4j_admin import _choose_delimiter, _Pending, _Profile, _resolve
+    from conveyor.queries.neo4j_admin import _choose_delimiter, _Pending, _Profile, _resolve
 
     def profile(*values) -> _Profile:
         p = _Profile()

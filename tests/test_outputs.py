@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conveyor.graph.files import atomic_output
 
 from conveyor.cli import cli
-from graph.files import atomic_output
 
 FIX = Path(__file__).parent / "fixtures" / "trade"
 

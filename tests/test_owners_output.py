@@ -12,10 +12,8 @@ import json
 from pathlib import Path
 
 import pytest
-
-from queries.owners_view import NEAR_COLUMNS, ULTIMATE_COLUMNS
-
-from .test_exports import ENTITIES, HOLDING, PERSON, TARGET, Cli
+from conveyor.queries.owners_view import NEAR_COLUMNS, ULTIMATE_COLUMNS
+from test_exports import ENTITIES, HOLDING, PERSON, TARGET, Cli
 
 FIXTURES = Path(__file__).parent / "fixtures" / "registry"
 

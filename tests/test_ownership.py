@@ -22,10 +22,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from graph.store import open_store
-from queries.ownership import is_supernode_name, near, shared, shortest_path, ultimate_owners
-from queries.saved import QueryError, get_saved_query
+from conveyor.graph.store import open_store
+from conveyor.queries.ownership import is_supernode_name, near, shared, shortest_path, ultimate_owners
+from conveyor.queries.saved import QueryError, get_saved_query
 
 PROV = {"source": "fixture-fictional", "source_prefix": "fixture-fictional@", "run": "fixture-fictional@1",
         "seen": "2026-01-01"}

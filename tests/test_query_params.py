@@ -6,8 +6,7 @@ other scripts' digits ('٣' as 3) and float() read 'nan' and 'inf'."""
 from __future__ import annotations
 
 import pytest
-
-from queries.saved import Param, QueryError
+from conveyor.queries.saved import Param, QueryError
 
 INT = Param("limit", "int")
 FLOAT = Param("min_share", "float")

@@ -9,8 +9,8 @@ import json
 import shutil
 from pathlib import Path
 
-from graph.store import open_store
-from tests.conftest import Cli
+from conftest import Cli
+from conveyor.graph.store import open_store
 
 REAL = Path(__file__).parent / "fixtures" / "real"
 ENTITIES = REAL / "opensanctions-zala-entities.ftm.jsonl"

@@ -9,9 +9,9 @@ import re
 from pathlib import Path
 
 import pytest
+from conveyor.loaders.colonies import read_colonies
 
 from conveyor.data import DATA_DIR, REFERENCE_COLONIES
-from loaders.colonies import read_colonies
 
 REF = DATA_DIR / "reference"
 HS_FILE = DATA_DIR / "hs" / "harmonized-system.csv"

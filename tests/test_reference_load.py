@@ -9,8 +9,9 @@ import csv
 import shutil
 from pathlib import Path
 
+from conveyor.graph.store import open_store
+
 from conveyor.data import DATA_DIR
-from graph.store import open_store
 
 REF = DATA_DIR / "reference"
 FICTIONAL = Path(__file__).parent / "fixtures" / "reference-fictional"

@@ -15,10 +15,9 @@ import json
 from pathlib import Path
 
 import pytest
-
-from graph.store import open_store
-from loaders.ftm import DateProblem, parse_partial_date
-from tests.conftest import Cli
+from conftest import Cli
+from conveyor.graph.store import open_store
+from conveyor.loaders.ftm import DateProblem, parse_partial_date
 
 FIXTURES = Path(__file__).parent / "fixtures" / "registry"
 FTM = FIXTURES / "ftm-fictional.jsonl"

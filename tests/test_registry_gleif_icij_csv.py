@@ -11,13 +11,12 @@ import json
 import shutil
 from pathlib import Path
 
+import conveyor.loaders.icij as icij
 import pytest
-
-import loaders.icij as icij
-from graph.store import open_store
-from loaders.base import SourceError, load
-from loaders.gleif import lei_problem, read_gleif
-from loaders.icij import parse_icij_date, read_icij
+from conveyor.graph.store import open_store
+from conveyor.loaders.base import SourceError, load
+from conveyor.loaders.gleif import lei_problem, read_gleif
+from conveyor.loaders.icij import parse_icij_date, read_icij
 
 FIX = Path(__file__).parent / "fixtures" / "registry"
 GLEIF_XML = Path(__file__).parent / "fixtures" / "gleif"

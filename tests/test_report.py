@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conveyor.queries.report import STATEMENTS
+from cypher_lint import lint, problems
 
 from conveyor.cli import cli
-from queries.report import STATEMENTS
-
-from .cypher_lint import lint, problems
 
 HOSTILE = "O'Brien & Sons <img src=x onerror=alert(1)>"
 OWNER = 'Fixture "Quoted" Owner (fictional)'

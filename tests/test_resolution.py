@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 import random
 
-from graph.store import open_store
-from loaders.names import normalise_name
-from loaders.resolution import append_judgement, resolve_entities, resolve_store
-from loaders.resolution.entities import Entity
-from queries.saved import get_saved_query
+from conveyor.graph.store import open_store
+from conveyor.loaders.names import normalise_name
+from conveyor.loaders.resolution import append_judgement, resolve_entities, resolve_store
+from conveyor.loaders.resolution.entities import Entity
+from conveyor.queries.saved import get_saved_query
 
 PROV_A = {"source": "registry-a", "source_prefix": "registry-a@", "run": "registry-a@1", "seen": "2024-01-01"}
 PROV_B = {"source": "registry-b", "source_prefix": "registry-b@", "run": "registry-b@1", "seen": "2024-01-01"}
@@ -204,7 +204,7 @@ def test_typo_in_a_frequent_word_merges_but_another_industry_word_does_not():
 
 
 def test_long_words_one_edit_apart_always_share_a_block_key():
-    from loaders.resolution.blocking import block_keys
+    from conveyor.loaders.resolution.blocking import block_keys
     rng = random.Random(5)
     for _ in range(2000):
         word = "".join(rng.choice("abdeiklmnorstuv") for _ in range(rng.randint(8, 18)))

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import click
 import pytest
+from conveyor.queries.routes import CodeMove, Hop, RouteSettings, Shipment, code_move
+from conveyor.queries.saved import QueryError
 
 from conveyor.cli import cli
 from conveyor.commands.routes import route_settings
-from queries.routes import CodeMove, Hop, RouteSettings, Shipment, code_move
-from queries.saved import QueryError
 
 
 @pytest.mark.parametrize("given, field", [

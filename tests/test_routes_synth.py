@@ -13,11 +13,10 @@ import random
 from pathlib import Path
 
 import pytest
-
-from graph.evidence import EvidenceStore, evidence_location
-from graph.store import open_store
-from loaders.synthetic import generate_network, read_truth
-from queries.routes import RouteSettings, find_routes
+from conveyor.graph.evidence import EvidenceStore, evidence_location
+from conveyor.graph.store import open_store
+from conveyor.loaders.synthetic import generate_network, read_truth
+from conveyor.queries.routes import RouteSettings, find_routes
 
 SEEDS = (11, 29)
 

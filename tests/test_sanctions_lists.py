@@ -9,9 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
-
-from graph.store import open_store
-from loaders.sanctions.model import partial_date
+from conveyor.graph.store import open_store
+from conveyor.loaders.sanctions.model import partial_date
 
 FIX = Path(__file__).parent / "fixtures" / "sanctions"
 

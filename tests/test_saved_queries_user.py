@@ -11,10 +11,9 @@ import os
 from pathlib import Path
 
 import pytest
-
-from graph.store import StoreError
-from queries.adhoc import write_clauses
-from queries.saved import SAVED_DIR, saved_queries
+from conveyor.graph.store import StoreError
+from conveyor.queries.adhoc import write_clauses
+from conveyor.queries.saved import SAVED_DIR, saved_queries
 
 FICTIONAL = [("fictional:1", "Aurora Test Timber LLC (fictional)", "KZ"),
              ("fictional:2", "Borealis Test Furniture AB (fictional)", "SE")]

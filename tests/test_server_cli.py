@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conveyor.data import DEMO_COLONIES, DEMO_SHIPMENTS
+from conftest import Cli
 
-from .conftest import Cli
+from conveyor.data import DEMO_COLONIES, DEMO_SHIPMENTS
 
 
 def _routes(run_cli: Cli) -> list[tuple]:

@@ -22,11 +22,11 @@ from pathlib import Path
 
 import psutil
 from click.testing import CliRunner, Result
+from conveyor.graph.schema import NODES
+from conveyor.graph.store import open_store
+from conveyor.loaders.synthetic import read_truth
 
 from conveyor.cli import cli
-from graph.schema import NODES
-from graph.store import open_store
-from loaders.synthetic import read_truth
 
 SEED, SHIPMENTS = 17, 5000
 

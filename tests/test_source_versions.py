@@ -15,8 +15,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from graph.store import open_store
-from tests.conftest import Cli
+from conftest import Cli
+from conveyor.graph.store import open_store
 
 DATES = {"first_seen", "last_seen", "loaded_at"}
 

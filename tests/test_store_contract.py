@@ -13,10 +13,9 @@ from pathlib import Path as FsPath
 
 import networkx as nx
 import pytest
-
-from graph.schema import SchemaError
-from graph.store import FalkorStore, StoreError
-from graph.values import Node, Path, Relationship
+from conveyor.graph.schema import SchemaError
+from conveyor.graph.store import FalkorStore, StoreError
+from conveyor.graph.values import Node, Path, Relationship
 
 PROV = {"source": "test", "source_prefix": "test@", "run": "test@1", "seen": "2026-01-02"}
 

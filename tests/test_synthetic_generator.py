@@ -13,13 +13,13 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import conveyor.loaders.synthetic as synthetic
 import pytest
 from click.testing import CliRunner
+from conveyor.loaders.synthetic import HOME, PRODUCTS, SHIPMENT_COLUMNS, generate_network, read_truth
+from conveyor.queries.routes import RouteSettings, Shipment, search_routes
 
-import loaders.synthetic as synthetic
 from conveyor.commands.synth import synth
-from loaders.synthetic import HOME, PRODUCTS, SHIPMENT_COLUMNS, generate_network, read_truth
-from queries.routes import RouteSettings, Shipment, search_routes
 
 WINDOW = 180
 

@@ -12,17 +12,15 @@ import math
 from pathlib import Path
 
 import pytest
-
-from graph.evidence import EvidenceStore, current_runs, evidence_location
-from graph.store import open_store
-from loaders.base import SourceError
-from loaders.base import load as run_load
-from loaders.comtrade import read_comtrade
-from queries.analysis import mirror_gaps, to_records
-from queries.gaps import gap_report, read_sanctions
-from queries.saved import QueryError, saved_queries
-
-from .conftest import Cli
+from conftest import Cli
+from conveyor.graph.evidence import EvidenceStore, current_runs, evidence_location
+from conveyor.graph.store import open_store
+from conveyor.loaders.base import SourceError
+from conveyor.loaders.base import load as run_load
+from conveyor.loaders.comtrade import read_comtrade
+from conveyor.queries.analysis import mirror_gaps, to_records
+from conveyor.queries.gaps import gap_report, read_sanctions
+from conveyor.queries.saved import QueryError, saved_queries
 
 FIX = Path(__file__).parent / "fixtures" / "trade"
 NEW_QUERIES = ("routes-from-colony", "buyers-of-dealer", "re-exporters-within-days", "code-switchers",

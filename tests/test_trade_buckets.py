@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import jobs.trade
-from graph.store import open_store
-from loaders.synthetic import generate_network
+import conveyor.jobs.trade
+from conveyor.graph.store import open_store
+from conveyor.loaders.synthetic import generate_network
 
 DUMP = ("MATCH (a:Company)-[r:SUPPLIES]->(b:Company) RETURN a.id AS a, b.id AS b, r.shipments AS n, "
         "r.first AS first, r.last AS last, r.value AS value, r.hs_codes AS codes, r.hs_first AS hs_first, "
@@ -23,11 +23,11 @@ def _load(run_cli, paths: dict[str, Path]) -> tuple[list[dict], list[dict]]:
 
 
 def test_seller_groups_give_the_same_supplies_as_one_group(tmp_path: Path, monkeypatch):
-    from .conftest import Cli
+    from conftest import Cli
 
     paths = generate_network(5, tmp_path / "net", n_shipments=3000, n_colonies=2, n_routes=6)
     one = _load(Cli(tmp_path / "one.db", tmp_path), paths)
-    monkeypatch.setattr(jobs.trade, "ROWS_PER_BUCKET", 400)  # ~7 groups for 3,000 rows
+    monkeypatch.setattr(conveyor.jobs.trade, "ROWS_PER_BUCKET", 400)  # ~7 groups for 3,000 rows
     grouped = _load(Cli(tmp_path / "grouped.db", tmp_path), paths)
     assert one[0] and len(one[0]) > 100
     assert grouped == one

@@ -20,11 +20,9 @@ import math
 from pathlib import Path
 
 import pytest
-
-from graph.evidence import EvidenceStore, current_runs, evidence_location
-from graph.store import open_store
-
-from .conftest import Cli
+from conftest import Cli
+from conveyor.graph.evidence import EvidenceStore, current_runs, evidence_location
+from conveyor.graph.store import open_store
 
 FIX = Path(__file__).parent / "fixtures" / "trade"
 

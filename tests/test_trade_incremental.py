@@ -17,16 +17,15 @@ import threading
 import types
 from pathlib import Path
 
+import conveyor.jobs.trade
+import conveyor.loaders.shipments
+import conveyor.loaders.shipments_load
 import pyarrow.csv as pacsv
 import pytest
-
-import jobs.trade
-import loaders.shipments
-import loaders.shipments_load
-from graph.evidence import EvidenceStore, current_runs
-from graph.store import open_store
-from loaders.synthetic import generate_network
-from queries.routes import (
+from conveyor.graph.evidence import EvidenceStore, current_runs
+from conveyor.graph.store import open_store
+from conveyor.loaders.synthetic import generate_network
+from conveyor.queries.routes import (
     COLONY_PRODUCERS,
     EVIDENCE_COLUMNS,
     FLAGGED_SUPERNODES,
@@ -372,7 +371,7 @@ def test_failed_derivation_leaves_graph_and_current_run_as_before(run_cli, tmp_p
         calls.append(args)  # by now companies, retiring, SUPPLIES and NOTIFIES have been written
         raise RuntimeError("simulated failure while deriving roles (fictional)")
 
-    monkeypatch.setattr(jobs.trade, "refresh_roles", failing_roles)
+    monkeypatch.setattr(conveyor.jobs.trade, "refresh_roles", failing_roles)
     with pytest.raises(RuntimeError, match="simulated failure"):
         run_cli("load", "trade", str(v2), "--source", "src-a", ok=False)
     assert calls, "the failure must come from inside the derivation"
@@ -401,7 +400,7 @@ def test_failed_first_load_of_a_source_is_swept_by_the_next_successful_load(
     b = write_rows(tmp_path / "b.csv", rows_b())
     db = _load_sources(run_cli, colony_file, [(a, "src-a")])
     before, files_before = full_dump(db), run_files(db)
-    monkeypatch.setattr(jobs.trade, "refresh_roles", lambda *a, **k: (_ for _ in ()).throw(
+    monkeypatch.setattr(conveyor.jobs.trade, "refresh_roles", lambda *a, **k: (_ for _ in ()).throw(
         RuntimeError("simulated failure while deriving roles (fictional)")))
     with pytest.raises(RuntimeError, match="simulated failure"):
         run_cli("load", "trade", str(b), "--source", "src-typo", ok=False)
@@ -422,7 +421,7 @@ def _interactive_signals() -> None:
 # "deriving" stage on every machine, however busy, after part of the graph was changed.
 SLOW_DERIVING = [sys.executable, "-c", """
 import sys, time
-import jobs.trade as trade
+import conveyor.jobs.trade as trade
 real = trade._derive_pairs
 def derive_pairs(*args, **kwargs):
     counts = real(*args, **kwargs)
@@ -616,10 +615,10 @@ def _small_blocks(monkeypatch: pytest.MonkeyPatch, block_bytes: int = 300, chunk
     shim = types.SimpleNamespace(ParseOptions=pacsv.ParseOptions, ConvertOptions=pacsv.ConvertOptions,
                                  open_csv=pacsv.open_csv,
                                  ReadOptions=lambda **kw: pacsv.ReadOptions(**{**kw, "block_size": block_bytes}))
-    monkeypatch.setattr(loaders.shipments, "pacsv", shim)
-    monkeypatch.setattr(loaders.shipments, "CHUNK_ROWS", chunk_rows)
-    monkeypatch.setattr(loaders.shipments_load, "read_shipment_batches",
-                        functools.partial(loaders.shipments.read_shipment_batches, chunk_rows=chunk_rows))
+    monkeypatch.setattr(conveyor.loaders.shipments, "pacsv", shim)
+    monkeypatch.setattr(conveyor.loaders.shipments, "CHUNK_ROWS", chunk_rows)
+    monkeypatch.setattr(conveyor.loaders.shipments_load, "read_shipment_batches",
+                        functools.partial(conveyor.loaders.shipments.read_shipment_batches, chunk_rows=chunk_rows))
 
 
 def _dup_rows() -> list[dict[str, str]]:
@@ -634,7 +633,7 @@ def test_duplicates_across_blocks_rejected_as_same_as_first_row(run_cli, tmp_pat
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     path = write_rows(tmp_path / "dups.csv", _dup_rows())
     _small_blocks(monkeypatch)
-    batches = list(loaders.shipments.read_shipment_batches(path, source="s", chunk_rows=2))
+    batches = list(conveyor.loaders.shipments.read_shipment_batches(path, source="s", chunk_rows=2))
     assert len(batches) > 3, "the file must arrive in several blocks for this test"
     out = run_cli("load", "trade", str(path), "--rejects", str(tmp_path / "rej")).output
     assert accounting(out) == (12, 5, 7)
@@ -722,8 +721,8 @@ def test_load_finishing_just_before_another_starts_is_not_lost(tmp_path: Path) -
     # lock (loaders/shipments_load.py: `runs_before = current_runs(store, FORMAT)` is outside the atomic
     # block), so a load of another source that commits in between is missing from runs_after: the pairs
     # this load derives are aggregated without that source's rows, and nothing reports it.
-    from jobs.trade import derive_trade
-    from loaders.shipments_load import load_shipments
+    from conveyor.jobs.trade import derive_trade
+    from conveyor.loaders.shipments_load import load_shipments
 
     s = write_rows(tmp_path / "s.csv", [row("S-1", "2024-01-01", TRANSIT, BUYER, "940360", "10")])
     u = write_rows(tmp_path / "u.csv", [row("U-1", "2024-02-01", TRANSIT, BUYER, "940390", "20")])

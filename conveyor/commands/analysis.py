@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from graph.files import atomic_output
-from queries.analysis import TRANSIT_COUNTRIES, code_switching, mirror_gaps, to_records, transit_shift
+from conveyor.graph.files import atomic_output
+from conveyor.queries.analysis import TRANSIT_COUNTRIES, code_switching, mirror_gaps, to_records, transit_shift
 
 from ..context import store_from
 from ..outputs import checked_output

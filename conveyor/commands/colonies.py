@@ -14,11 +14,11 @@ from typing import Any
 
 import click
 
-from graph.evidence import current_runs
-from jobs.colony_match import NameFold, evidence_rows, find_matches, match_after_load, match_all
-from jobs.trade import derive_trade
-from loaders.resolution.judgements import VERDICTS, append_judgement, read_judgements
-from loaders.resolution.normal import comparable, fold_token
+from conveyor.graph.evidence import current_runs
+from conveyor.jobs.colony_match import NameFold, evidence_rows, find_matches, match_after_load, match_all
+from conveyor.jobs.trade import derive_trade
+from conveyor.loaders.resolution.judgements import VERDICTS, append_judgement, read_judgements
+from conveyor.loaders.resolution.normal import comparable, fold_token
 
 from ..context import evidence_from, store_from
 

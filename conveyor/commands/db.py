@@ -7,14 +7,14 @@ from pathlib import Path
 
 import click
 
-from graph.store.embedded_guard import (
+from conveyor.graph.store.embedded_guard import (
     lock_holder,
     registered_servers,
     settings_path,
     stop_orphans,
     stop_server_left_for,
 )
-from queries.evidence import evidence_counts
+from conveyor.queries.evidence import evidence_counts
 
 from ..context import evidence_from, store_from
 

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import click
 
-from graph.evidence import EvidenceStore, evidence_location
-from graph.store import open_store
-from jobs.trade import derive_trade
-from loaders.base import load as run_load
-from loaders.colonies import read_colonies
-from loaders.hs import read_hs
-from loaders.reference import reference_steps
-from loaders.shipments_load import load_shipments
-from queries.export import HOP_COLUMNS, route_rows, routes_graph, write_csv, write_gexf, write_html
-from queries.routes import RouteSettings, find_routes
+from conveyor.graph.evidence import EvidenceStore, evidence_location
+from conveyor.graph.store import open_store
+from conveyor.jobs.trade import derive_trade
+from conveyor.loaders.base import load as run_load
+from conveyor.loaders.colonies import read_colonies
+from conveyor.loaders.hs import read_hs
+from conveyor.loaders.reference import reference_steps
+from conveyor.loaders.shipments_load import load_shipments
+from conveyor.queries.export import HOP_COLUMNS, route_rows, routes_graph, write_csv, write_gexf, write_html
+from conveyor.queries.routes import RouteSettings, find_routes
 
 from ..data import DEMO_COLONIES, DEMO_SHIPMENTS, HS_FILE, REFERENCE_COLONIES
 from ..render import routes_text

@@ -11,20 +11,20 @@ from typing import Any
 
 import click
 
-from graph.values import to_jsonable
-from queries import owners_view
-from queries.export import FORMATS, write_selection
-from queries.export_html import DEFAULT_MAX_NODES
-from queries.neo4j_admin import (
+from conveyor.graph.values import to_jsonable
+from conveyor.queries import owners_view
+from conveyor.queries.export import FORMATS, write_selection
+from conveyor.queries.export_html import DEFAULT_MAX_NODES
+from conveyor.queries.neo4j_admin import (
     DEFAULT_DATABASE,
     DEFAULT_PAGE_SIZE,
     ExportRefused,
     Neo4jAdminExport,
     export_neo4j_admin,
 )
-from queries.ownership import check_date, ultimate_owners
-from queries.saved import QueryError
-from queries.subgraph import Selection, around_selection, query_selection, routes_selection
+from conveyor.queries.ownership import check_date, ultimate_owners
+from conveyor.queries.saved import QueryError
+from conveyor.queries.subgraph import Selection, around_selection, query_selection, routes_selection
 
 from ..context import evidence_from, store_from
 from ..outputs import checked_output

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from queries.gaps import gap_report, read_sanctions
+from conveyor.queries.gaps import gap_report, read_sanctions
 
 from ..context import evidence_from, store_from
 from ..inputs import input_file

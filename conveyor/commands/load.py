@@ -8,15 +8,15 @@ from pathlib import Path
 
 import click
 
-from jobs.trade import roles_after_colony_load
-from loaders.base import DEFAULT_MAX_SHRINK, Chunk, LoadReport
-from loaders.base import load as run_load
-from loaders.colonies import read_colonies
-from loaders.formats import REGISTRY_FORMATS, TRADE_FORMATS, read
-from loaders.hs import read_hs
-from loaders.reference import reference_steps
-from loaders.sanctions import SANCTION_FORMATS, read_sanctions
-from loaders.shipments_load import load_shipments
+from conveyor.jobs.trade import roles_after_colony_load
+from conveyor.loaders.base import DEFAULT_MAX_SHRINK, Chunk, LoadReport
+from conveyor.loaders.base import load as run_load
+from conveyor.loaders.colonies import read_colonies
+from conveyor.loaders.formats import REGISTRY_FORMATS, TRADE_FORMATS, read
+from conveyor.loaders.hs import read_hs
+from conveyor.loaders.reference import reference_steps
+from conveyor.loaders.sanctions import SANCTION_FORMATS, read_sanctions
+from conveyor.loaders.shipments_load import load_shipments
 
 from ..context import evidence_from, load_progress, staged_progress, store_from
 from ..data import REFERENCE_COLONIES

@@ -15,10 +15,10 @@ from typing import Any
 
 import click
 
-from graph.store.base import GraphStore
-from loaders.names import normalise_name
-from queries import owners_view as view
-from queries.ownership import (
+from conveyor.graph.store.base import GraphStore
+from conveyor.loaders.names import normalise_name
+from conveyor.queries import owners_view as view
+from conveyor.queries.ownership import (
     Entity,
     ProximityResult,
     check_date,
@@ -28,8 +28,8 @@ from queries.ownership import (
     shortest_path,
     ultimate_owners,
 )
-from queries.saved import QueryError
-from queries.subgraph import similar_ids
+from conveyor.queries.saved import QueryError
+from conveyor.queries.subgraph import similar_ids
 
 from ..context import store_from
 from ..exports import export_flags, export_targets, write_targets

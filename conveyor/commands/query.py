@@ -16,11 +16,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from graph.values import to_jsonable
-from loaders.names import search_key
-from queries.adhoc import typed_params, write_clauses
-from queries.saved import Catalog, SavedQuery, load_catalog, user_query_folders
-from queries.subgraph import query_selection
+from conveyor.graph.values import to_jsonable
+from conveyor.loaders.names import search_key
+from conveyor.queries.adhoc import typed_params, write_clauses
+from conveyor.queries.saved import Catalog, SavedQuery, load_catalog, user_query_folders
+from conveyor.queries.subgraph import query_selection
 
 from ..context import store_from
 from ..exports import export_flags, export_targets, write_targets

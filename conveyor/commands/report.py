@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from queries.ownership import check_date
-from queries.report import DEFAULT_MAX_COMPANIES, DEFAULT_SANCTION_HOPS, build_report, write_report
-from queries.routes import DEFAULT_MAX_HOPS, DEFAULT_MIN_SCORE
+from conveyor.queries.ownership import check_date
+from conveyor.queries.report import DEFAULT_MAX_COMPANIES, DEFAULT_SANCTION_HOPS, build_report, write_report
+from conveyor.queries.routes import DEFAULT_MAX_HOPS, DEFAULT_MIN_SCORE
 
 from ..context import evidence_from, store_from
 from ..outputs import checked_output

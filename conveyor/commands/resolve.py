@@ -6,10 +6,10 @@ import json
 
 import click
 
-from loaders.resolution import append_judgement, resolve_store
-from loaders.resolution.judgements import DEFAULT_PATH, VERDICTS
-from loaders.resolution.resolve import DEFAULT_THRESHOLD
-from loaders.resolution.write import unknown_pairs
+from conveyor.loaders.resolution import append_judgement, resolve_store
+from conveyor.loaders.resolution.judgements import DEFAULT_PATH, VERDICTS
+from conveyor.loaders.resolution.resolve import DEFAULT_THRESHOLD
+from conveyor.loaders.resolution.write import unknown_pairs
 
 from ..context import store_from
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
-from queries.export import HOP_COLUMNS, route_rows, routes_json, write_csv
-from queries.routes import RouteSearch, RouteSettings, find_routes
-from queries.subgraph import routes_selection
+from conveyor.queries.export import HOP_COLUMNS, route_rows, routes_json, write_csv
+from conveyor.queries.routes import RouteSearch, RouteSettings, find_routes
+from conveyor.queries.subgraph import routes_selection
 
 from ..context import evidence_from, store_from
 from ..exports import export_flags, export_targets, write_targets

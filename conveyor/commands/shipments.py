@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from queries.evidence import shipment_rows
+from conveyor.queries.evidence import shipment_rows
 
 from ..context import evidence_from, store_from
 from .query import render

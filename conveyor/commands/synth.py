@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from loaders.synthetic import (
+from conveyor.loaders.synthetic import (
     BUYER_SKEW,
     HUB_SHARE,
     MAX_TRANSIT,

@@ -10,7 +10,7 @@ import getpass
 from dataclasses import dataclass
 from pathlib import Path
 
-from graph.errors import SettingError
+from conveyor.graph.errors import SettingError
 
 from ..base import SourceError
 

@@ -8,9 +8,9 @@ import datetime as dt
 import uuid
 from pathlib import Path
 
-from graph.cypher import retire_relationships_cypher
-from graph.schema import node_type
-from graph.store import GraphStore
+from conveyor.graph.cypher import retire_relationships_cypher
+from conveyor.graph.schema import node_type
+from conveyor.graph.store import GraphStore
 
 from .entities import read_entities
 from .judgements import read_judgements

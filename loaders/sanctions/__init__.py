@@ -12,11 +12,11 @@ from ..base import Chunk
 
 # format -> (module, reader); each reader is read_X(path, *, source, mapping=None, notes=None).
 SANCTION_FORMATS: dict[str, tuple[str, str]] = {
-    "eu": ("loaders.sanctions.eu", "read_eu"),
-    "ofac-csv": ("loaders.sanctions.ofac_csv", "read_ofac_csv"),
-    "ofac-xml": ("loaders.sanctions.ofac_xml", "read_ofac_xml"),
-    "ofsi": ("loaders.sanctions.ofsi", "read_ofsi"),
-    "csv": ("loaders.sanctions.mapped", "read_sanctions_csv"),
+    "eu": ("conveyor.loaders.sanctions.eu", "read_eu"),
+    "ofac-csv": ("conveyor.loaders.sanctions.ofac_csv", "read_ofac_csv"),
+    "ofac-xml": ("conveyor.loaders.sanctions.ofac_xml", "read_ofac_xml"),
+    "ofsi": ("conveyor.loaders.sanctions.ofsi", "read_ofsi"),
+    "csv": ("conveyor.loaders.sanctions.mapped", "read_sanctions_csv"),
 }
 
 

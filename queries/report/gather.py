@@ -14,8 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from graph.evidence import EvidenceStore, current_runs
-from graph.store.base import GraphStore, redact
+from conveyor.graph.evidence import EvidenceStore, current_runs
+from conveyor.graph.store.base import GraphStore, redact
 
 from ..evidence import SHOWN
 from ..merged import MergedView
