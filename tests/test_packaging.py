@@ -11,11 +11,11 @@ import tomllib
 import zipfile
 from pathlib import Path
 
+import conveyor.graph.schema
+import conveyor.queries.saved
 import pytest
 
 import conveyor
-import conveyor.graph.schema
-import conveyor.queries.saved
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = {"conveyor": "conveyor", "conveyor.graph": "graph", "conveyor.loaders": "loaders",
