@@ -70,7 +70,8 @@ def test_the_wheel_installs_only_conveyor_at_top_level_with_its_data(tmp_path: P
     top = {n.split("/")[0] for n in names}
     assert {t for t in top if not t.endswith(".dist-info")} == {"conveyor"}, top
     for data in ("conveyor/py.typed", "conveyor/data/reference/colonies.csv",
-                 "conveyor/queries/saved/code-switchers.cypher", "conveyor/loaders/data/elf-codes.csv", "conveyor/graph/schema.py", "conveyor/jobs/trade.py"):
+                 "conveyor/queries/saved/code-switchers.cypher", "conveyor/loaders/data/elf-codes.csv",
+                 "conveyor/graph/schema.py", "conveyor/jobs/trade.py"):
         assert data in names, data
     # Every file of the source folders is in the wheel (a new data folder not in package-data would not be).
     expected = {f"{'conveyor/' if folder != 'conveyor' else ''}{p.relative_to(ROOT).as_posix()}"
