@@ -42,7 +42,7 @@ fi
 quiet_pip() {
     local status=0
     .venv/bin/python -m pip --quiet "$@" > .venv/pip.log 2>&1 || status=$?
-    grep -v -e 'is ignored: it is neither a file' .venv/pip.log >&2 || true
+    grep -a -v -e 'is ignored: it is neither a file' .venv/pip.log >&2 || true
     return "$status"
 }
 
