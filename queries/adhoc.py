@@ -22,7 +22,8 @@ WRITE_WORDS = frozenset({"CREATE", "MERGE", "SET", "DELETE", "DETACH", "REMOVE",
 READ_PROCEDURES = frozenset({"db.labels", "db.relationshiptypes", "db.propertykeys", "db.indexes",
                              "db.constraints", "db.schema.visualization", "db.schema.nodetypeproperties",
                              "db.schema.reltypeproperties"})
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# A name as Cypher reads one: a letter (any script) or underscore, then letters, digits or underscores.
+_WORD = re.compile(r"[^\W\d]\w*")
 _PROCEDURE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*(?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*)")
 
 
@@ -50,8 +51,8 @@ def write_clauses(text: str) -> list[Clause]:
             i = _end_of(text, "*/", i + 2)
         elif ch in "'\"`":
             i, previous = _skip_quoted(text, i), ch
-        elif ch.isalpha() or ch == "_":
-            word = _WORD.match(text, i).group(0)
+        elif match := _WORD.match(text, i):
+            word = match.group(0)
             start, i = i, i + len(word)
             upper = word.upper()
             after = text[i:].lstrip()[:1]

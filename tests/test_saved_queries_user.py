@@ -11,9 +11,12 @@ import os
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from conveyor.graph.store import StoreError
 from conveyor.queries.adhoc import write_clauses
 from conveyor.queries.saved import SAVED_DIR, saved_queries
+
+from conveyor.cli import cli
 
 FICTIONAL = [("fictional:1", "Aurora Test Timber LLC (fictional)", "KZ"),
              ("fictional:2", "Borealis Test Furniture AB (fictional)", "SE")]
@@ -206,6 +209,22 @@ def test_query_cypher_write_flag_writes(graph):
     assert done.stdout.splitlines() == ["name", "Renamed Test LLC (fictional)"]
 
 
+def test_query_cypher_reads_names_in_any_script_from_stdin(graph):
+    """Cypher names may be letters of any script: the write check reads them as names, never a traceback
+    ("-": the statement from stdin). The store decides whether it takes them: Neo4j does, FalkorDB says
+    in one line that it does not."""
+    def from_stdin(statement: str):
+        return CliRunner().invoke(cli, ["--db", str(graph.db), "query", "cypher", "-", "--format", "json"],
+                                  input=statement, catch_exceptions=False)
+
+    done = from_stdin("MATCH (cafe:Company) RETURN count(cafe) AS n")
+    assert done.exit_code == 0 and json.loads(done.stdout) == [{"n": 2}], done.output
+    done = from_stdin("MATCH (café:Company) RETURN count(café) AS n")
+    assert done.exit_code != 0 and done.output.startswith("Error: FalkorDB:") and len(done.output.splitlines()) == 1
+    done = graph("query", "cypher", "MATCH (café:Company) SET café.name = 'x'", ok=False)
+    assert "runs read-only, and this statement writes (SET at line 1, column 22)" in done.output
+
+
 def test_query_cypher_on_a_missing_graph_says_so(run_cli):
     done = run_cli("query", "cypher", "MATCH (n) RETURN n", ok=False)
     assert done.exit_code != 0 and "no graph at" in done.output
@@ -238,6 +257,7 @@ def test_the_store_itself_refuses_a_write_in_read_only_mode(store):
     ("UNWIND [1] AS x FOREACH (y IN [x] | CREATE (:A))", ["FOREACH", "CREATE"]),
     ("INSERT (:A)", ["INSERT"]),
     ("DROP INDEX x", ["DROP"]),
+    ("MATCH (café) SET café.x = 1 RETURN café.ändert", ["SET"]),  # names in any script
 ])
 def test_write_clauses_read_cypher_as_its_lexer_does(statement, found):
     assert [c.word for c in write_clauses(statement)] == found

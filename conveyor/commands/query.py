@@ -201,7 +201,8 @@ def cypher(ctx: click.Context, statement: str, params: tuple[str, ...], write: b
     write is refused, and reads run in the store's read-only mode (GRAPH.RO_QUERY, a Neo4j READ
     session), which refuses any write the check might miss."""
     if statement == "-":
-        statement = click.get_text_stream("stdin").read()
+        with click.open_file("-") as stdin:
+            statement = stdin.read()
     if not statement.strip():
         raise click.UsageError("no Cypher given")
     values = typed_params(params)
@@ -256,9 +257,9 @@ def render(rows: list[dict], fmt: str, width: int = 200) -> str:
     table = Table(*columns)
     for row in cells:
         table.add_row(*(escape(c) for c in row))  # data must not be read as rich markup
-    console = Console(file=io.StringIO(), width=width)
-    console.print(table)
-    return console.file.getvalue().rstrip() + f"\n{len(rows)} row(s)"
+    printed = io.StringIO()
+    Console(file=printed, width=width).print(table)
+    return printed.getvalue().rstrip() + f"\n{len(rows)} row(s)"
 
 
 def _cell(value) -> str:
