@@ -3,6 +3,7 @@ read on the merged view (a company's rows under any of its merged ids)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from conveyor.graph.cypher import MERGED_COMPANIES
@@ -28,11 +29,11 @@ def shipment_rows(store: GraphStore, evidence: EvidenceStore, *, company: str | 
     """Rows where `company` is seller or buyer, or sold by `seller` to `buyer`, or with one `shipment` id;
     oldest first, plain Python values. Every test runs inside the evidence scan."""
     merged = {r["id"]: r["merged_into"] for r in store.run(MERGED_COMPANIES)}
-    required = [(column, members(store, value, merged)) for column, value in (("seller", seller), ("buyer", buyer))
-                if value]
+    required: list[tuple[str, Iterable[str]]] = [
+        (column, members(store, value, merged)) for column, value in (("seller", seller), ("buyer", buyer)) if value]
     if shipment:
         required.append(("id", [shipment]))
-    either = []
+    either: list[tuple[str, Iterable[str]]] = []
     if company:
         ids = members(store, company, merged)
         either = [("seller", ids), ("buyer", ids)]

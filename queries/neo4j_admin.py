@@ -297,8 +297,8 @@ def _text(value: Any) -> str:
 
 
 def _formatter(neo4j_type: str, delimiter: str) -> Callable[[Any], str]:
-    scalar: Callable[[Any], str] = {"long": str, "double": _double, "boolean": _text}.get(
-        neo4j_type.removesuffix("[]"), _text)
+    scalars: dict[str, Callable[[Any], str]] = {"long": str, "double": _double, "boolean": _text}
+    scalar = scalars.get(neo4j_type.removesuffix("[]"), _text)
     if not neo4j_type.endswith("[]"):
         return lambda v: "" if v is None else scalar(v)
     return lambda v: "" if v is None else delimiter.join(scalar(item) for item in v)

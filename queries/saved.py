@@ -141,11 +141,11 @@ class SavedQuery:
                      if (close := difflib.get_close_matches(u, list(known), n=1))]
             raise QueryError(f"{self.name} has no parameter(s) {sorted(unknown)}; it takes {sorted(known)}"
                              + (f" ({'; '.join(hints)})" if hints else ""))
-        values = {}
+        values: dict[str, Any] = {}
         for p in self.params:
             if p.name in given:
                 values[p.name] = p.convert(given[p.name])
-            elif p.required:
+            elif p.default is None:  # required
                 raise QueryError(f"{self.name} needs -p {p.name}=<{p.type}>")
             else:
                 values[p.name] = p.convert(p.default) if p.default != "" or p.type == "string" else None
@@ -260,7 +260,7 @@ def _param(path: Path, text: str) -> Param:
 
 def saved_queries(folder: Path = SAVED_DIR) -> dict[str, SavedQuery]:
     """The queries of one folder, strictly: the first bad file raises (the shipped set must be whole)."""
-    queries = {}
+    queries: dict[str, SavedQuery] = {}
     for path in sorted(folder.glob("*.cypher")):
         q = parse_saved_query(path)
         if q.name in queries:
