@@ -233,3 +233,26 @@ def property_keys() -> tuple[str, ...]:
     for r in RELATIONSHIPS.values():
         keys.update(r.all_properties)
     return tuple(sorted(keys))
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    """One index the stores create: `unique` for a node key (a uniqueness rule, which is also its
+    index), plain for a property NodeType.indexed names. Each store only renders its own DDL for these."""
+    label: str
+    property: str
+    unique: bool = False
+
+
+def index_specs() -> tuple[IndexSpec, ...]:
+    """Every index and uniqueness rule the schema declares, in declaration order."""
+    return tuple(spec for nt in NODES.values()
+                 for spec in (IndexSpec(nt.label, nt.key, unique=True), *(IndexSpec(nt.label, p) for p in nt.indexed)))
+
+
+def property_type(name: str) -> ValueType:
+    """The declared type of a property (PROPERTY_TYPES)."""
+    try:
+        return PROPERTY_TYPES[name]
+    except KeyError:
+        raise SchemaError(f"property {name!r} has no declared type (graph/schema.PROPERTY_TYPES)") from None

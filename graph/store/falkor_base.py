@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..schema import NODES
+from ..schema import NODES, index_specs
 from ..values import Node, Path, Relationship, node_key
 from .base import DEFAULT_BATCH_SIZE, GraphStore, Row, StoreError
 
@@ -176,20 +176,22 @@ class FalkorBase(GraphStore):
 
     # -- schema ---------------------------------------------------------------------------------
     def ensure_schema(self) -> None:
+        """graph.schema.index_specs in FalkorDB's terms: every spec is an index (a uniqueness constraint
+        needs one on its property), and a unique one also a GRAPH.CONSTRAINT. Only what is missing is
+        sent: every load calls this, and a command sent is a write to save."""
+        specs = index_specs()
         existing = self._existing_indexes()
-        for nt in NODES.values():
-            for prop in (nt.key, *nt.indexed):
-                if (nt.label, prop) not in existing:
-                    self.run(f"CREATE INDEX FOR (n:{nt.label}) ON (n.{prop})")
-        # Only missing constraints are sent: every load calls this, and a command sent is a write to save.
+        for spec in specs:
+            if (spec.label, spec.property) not in existing:
+                self.run(f"CREATE INDEX FOR (n:{spec.label}) ON (n.{spec.property})")
         constrained = self._existing_unique_constraints()
-        for nt in NODES.values():
-            if (nt.label, nt.key) in constrained:
+        for spec in specs:
+            if not spec.unique or (spec.label, spec.property) in constrained:
                 continue
             with contextlib.suppress(StoreError):  # created meanwhile by another client
                 self._command(
-                    "GRAPH.CONSTRAINT", "CREATE", self.graph_name, "UNIQUE", "NODE", nt.label,
-                    "PROPERTIES", "1", nt.key,
+                    "GRAPH.CONSTRAINT", "CREATE", self.graph_name, "UNIQUE", "NODE", spec.label,
+                    "PROPERTIES", "1", spec.property,
                 )
 
     def _existing_indexes(self) -> set[tuple[str, str]]:

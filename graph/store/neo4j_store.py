@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from ..schema import NODES
+from ..schema import index_specs
 from ..values import Node, Path, Relationship, node_key
 from .base import GraphStore, Row, StoreError, redact
 
@@ -24,18 +24,14 @@ NEO4J_BATCH_SIZE = 10_000
 
 
 def schema_statements() -> list[str]:
-    """Neo4j DDL for the schema: one uniqueness constraint per key, one index per indexed property."""
-    statements = []
-    for nt in NODES.values():
-        statements.append(
-            f"CREATE CONSTRAINT {nt.label.lower()}_{nt.key}_unique IF NOT EXISTS "
-            f"FOR (n:{nt.label}) REQUIRE n.{nt.key} IS UNIQUE"
-        )
-        for prop in nt.indexed:
-            statements.append(
-                f"CREATE INDEX {nt.label.lower()}_{prop} IF NOT EXISTS FOR (n:{nt.label}) ON (n.{prop})"
-            )
-    return statements
+    """Neo4j DDL for graph.schema.index_specs: a uniqueness constraint (which brings its index) per key,
+    an index per indexed property."""
+    return [
+        f"CREATE CONSTRAINT {spec.label.lower()}_{spec.property}_unique IF NOT EXISTS "
+        f"FOR (n:{spec.label}) REQUIRE n.{spec.property} IS UNIQUE" if spec.unique else
+        f"CREATE INDEX {spec.label.lower()}_{spec.property} IF NOT EXISTS FOR (n:{spec.label}) ON (n.{spec.property})"
+        for spec in index_specs()
+    ]
 
 
 class Neo4jStore(GraphStore):
