@@ -147,13 +147,6 @@ class RouteSettings:
         return self.colony in (ALL_COLONIES, colony)
 
 
-# The defaults by their old names (other commands' options read them).
-DEFAULT_MIN_SCORE = RouteSettings.min_score
-DEFAULT_MAX_HOPS = RouteSettings.max_hops
-DEFAULT_SUPERNODE_DEGREE = RouteSettings.supernode_degree
-DEFAULT_SANCTIONS_DATE = RouteSettings.sanctions_date
-
-
 # What a finding is. A relabeled route carries evidence that the goods were re-declared on the way (an
 # HS code switch or a declared origin other than the colony's country). A direct export is colony goods
 # leaving the colony's country straight to a buyer abroad, declared honestly: a finding in itself (the

@@ -13,10 +13,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conveyor.queries.report import STATEMENTS
+from conveyor.graph.evidence import EvidenceStore, evidence_location
+from conveyor.graph.store import open_store
+from conveyor.queries.report import STATEMENTS, ReportSettings, build_report, render_report
+from conveyor.queries.routes import RouteSettings
+from conveyor.queries.saved import QueryError
 from cypher_lint import lint, problems
 
 from conveyor.cli import cli
+from conveyor.commands.report import report as report_command
 
 HOSTILE = "O'Brien & Sons <img src=x onerror=alert(1)>"
 OWNER = 'Fixture "Quoted" Owner (fictional)'
@@ -226,6 +231,29 @@ def test_print_layout_breaks_pages_and_replaces_the_network(scenario: Path, tmp_
     assert ".network-frame" in printed and ".print-only { display: block !important; }" in printed
     assert "The interactive network is not printed: every route hop, owner and sanction it draws is listed" \
         in page.plain
+
+
+def test_report_cli_defaults_are_the_settings_defaults():
+    defaults = {p.name: p.default for p in report_command.params}
+    routes = RouteSettings(**{k: defaults[k] for k in ("window_days", "max_hops", "min_score", "max_routes")})
+    assert ReportSettings(routes=routes, max_companies=defaults["max_companies"],
+                          sanction_hops=defaults["sanction_hops"]) == ReportSettings()
+    with pytest.raises(QueryError, match="sanction_hops"):
+        ReportSettings(sanction_hops=7)
+
+
+def test_a_report_takes_its_route_search_as_route_settings(scenario: Path, tmp_path: Path):
+    """Any route setting reaches the report's search (the colony is the subject's), and the page names
+    the ones `conveyor report` offers as they were searched."""
+    with open_store(str(scenario)) as store:
+        evidence = EvidenceStore(evidence_location(str(scenario)))
+        found = build_report(store, evidence, location=str(scenario), colony="FX-COL-9", settings=ReportSettings(
+            routes=RouteSettings(colony="other", max_hops=5), as_of="2025-01-01"))
+        to_poland = build_report(store, evidence, location=str(scenario), company="fx-obrien",
+                                 settings=ReportSettings(routes=RouteSettings(to_countries=frozenset({"PL"}))))
+    assert found.settings == RouteSettings(colony="FX-COL-9", max_hops=5) and len(found.routes) == 1
+    assert "(window days 180, max routes 1000, max hops 5, min score 2.0)" in Page(render_report(found)).plain
+    assert to_poland.settings.colony == "all" and to_poland.routes == []  # the route ends in DE
 
 
 def test_report_cypher_lints_clean_for_neo4j():

@@ -8,11 +8,15 @@ from pathlib import Path
 import click
 
 from conveyor.queries.ownership import check_date
-from conveyor.queries.report import DEFAULT_MAX_COMPANIES, DEFAULT_SANCTION_HOPS, build_report, write_report
-from conveyor.queries.routes import DEFAULT_MAX_HOPS, DEFAULT_MIN_SCORE
+from conveyor.queries.report import ReportSettings, build_report, write_report
+from conveyor.queries.routes import RouteSettings
 
 from ..context import evidence_from, store_from
 from ..outputs import checked_output
+
+# The defaults and ranges are declared once, in ReportSettings and RouteSettings.
+_REPORT = ReportSettings()
+_ROUTES = _REPORT.routes
 
 
 @click.command()
@@ -22,17 +26,19 @@ from ..outputs import checked_output
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="The HTML file to write (default: conveyor-report-KIND-ID.html here).")
 @click.option("--force", is_flag=True, help="Replace the --out file if it exists.")
-@click.option("--window-days", type=click.IntRange(1, 3650), default=180, show_default=True,
-              help="Longest time between a hop and the next.")
-@click.option("--max-hops", type=click.IntRange(1, 10), default=DEFAULT_MAX_HOPS, show_default=True,
-              help="Longest route in hops.")
-@click.option("--min-score", type=float, default=DEFAULT_MIN_SCORE, show_default=True,
+@click.option("--window-days", type=click.IntRange(*RouteSettings.WINDOW_DAYS), default=_ROUTES.window_days,
+              show_default=True, help="Longest time between a hop and the next.")
+@click.option("--max-hops", type=click.IntRange(*RouteSettings.MAX_HOPS), default=_ROUTES.max_hops,
+              show_default=True, help="Longest route in hops.")
+@click.option("--min-score", type=float, default=_ROUTES.min_score, show_default=True,
               help="Report only routes scoring at least this.")
-@click.option("--max-routes", type=click.IntRange(1, 1_000_000), default=1000, show_default=True)
-@click.option("--max-companies", type=click.IntRange(1, 10_000), default=DEFAULT_MAX_COMPANIES, show_default=True,
-              help="Key companies looked into for ownership and sanctions (the subject's, then those on its "
-                   "routes, in route order).")
-@click.option("--sanction-hops", type=click.IntRange(0, 6), default=DEFAULT_SANCTION_HOPS, show_default=True,
+@click.option("--max-routes", type=click.IntRange(*RouteSettings.MAX_ROUTES), default=_ROUTES.max_routes,
+              show_default=True)
+@click.option("--max-companies", type=click.IntRange(*ReportSettings.MAX_COMPANIES), default=_REPORT.max_companies,
+              show_default=True, help="Key companies looked into for ownership and sanctions (the subject's, "
+                                      "then those on its routes, in route order).")
+@click.option("--sanction-hops", type=click.IntRange(*ReportSettings.SANCTION_HOPS), default=_REPORT.sanction_hops,
+              show_default=True,
               help="Ownership or control links from a key company to a sanctioned entity that still count.")
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", default=None,
               help="Ownership links and sanctions in force on this day (default: today).")
@@ -50,13 +56,14 @@ def report(ctx: click.Context, colony: str | None, company: str | None, person: 
         as_of = check_date(as_of)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--as-of") from None
+    settings = ReportSettings(
+        routes=RouteSettings(window_days=window_days, max_hops=max_hops, min_score=min_score, max_routes=max_routes),
+        max_companies=max_companies, sanction_hops=sanction_hops, as_of=as_of)
     kind, subject = given[0]
     target = checked_output(ctx, out or Path(f"conveyor-report-{kind}-{_slug(subject)}.html"), force=force)
     with store_from(ctx) as store:
         result = build_report(store, evidence_from(ctx), location=ctx.obj.location, colony=colony, company=company,
-                              person=person, window_days=window_days, max_hops=max_hops, min_score=min_score,
-                              max_routes=max_routes, max_companies=max_companies, sanction_hops=sanction_hops,
-                              as_of=as_of)
+                              person=person, settings=settings)
     write_report(result, target)
     click.echo(f"report on {kind} {result.subject.name} [{result.subject.id}]: {len(result.routes)} finding(s), "
                f"{sum(len(o.owners) for o in result.ownership.values())} owner(s) of "

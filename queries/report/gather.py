@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar
 
 from conveyor.graph.evidence import EvidenceStore, current_runs
 from conveyor.graph.store.base import GraphStore, redact
@@ -21,12 +21,37 @@ from ..evidence import SHOWN
 from ..merged import MergedView
 from ..ownership import CONTROL_TYPES, Entity, Hop, OwnershipResult, _trail, _walk, check_date, find_entity
 from ..ownership import ultimate_owners as _ultimate_owners
-from ..routes import RELABELED, Route, RouteSearch, RouteSettings, find_routes
+from ..routes import ALL_COLONIES, RELABELED, Route, RouteSearch, RouteSettings, find_routes
 from ..saved import QueryError
 
 SUBJECT_KINDS = ("colony", "company", "person")
-DEFAULT_MAX_COMPANIES = 200  # each costs a few indexed lookups (bench: 319 companies in < 1 s)
-DEFAULT_SANCTION_HOPS = 3
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """What a report looks into beyond its subject. The defaults and ranges are declared here only: the
+    CLI options read them (conveyor/commands/report.py).
+
+    routes: the route search (its colony is the subject's for a colony report, every colony otherwise);
+    max_companies: key companies looked into for ownership and sanctions (the subject's, then those on its
+    routes, in route order); sanction_hops: ownership or control links from a key company to a sanctioned
+    entity that still count; as_of: links and sanctions in force on this day (None: today)."""
+
+    routes: RouteSettings = field(default_factory=RouteSettings)
+    max_companies: int = 200  # each costs a few indexed lookups (bench: 319 companies in < 1 s)
+    sanction_hops: int = 3
+    as_of: str | None = None
+
+    # The accepted ranges (inclusive), also the CLI options' ranges.
+    MAX_COMPANIES: ClassVar[tuple[int, int]] = (1, 10_000)
+    SANCTION_HOPS: ClassVar[tuple[int, int]] = (0, 6)
+
+    def __post_init__(self) -> None:
+        for name, (low, high) in (("max_companies", self.MAX_COMPANIES), ("sanction_hops", self.SANCTION_HOPS)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise QueryError(f"report settings: {name} must be a whole number from {low} to {high}, "
+                                 f"not {value!r}")
 
 COLONY = "MATCH (c:Colony {id: $id}) RETURN properties(c) AS props"
 
@@ -123,7 +148,7 @@ class Report:
     generated: str  # UTC, ISO
     graph: str  # the graph location, without credentials
     as_of: str
-    settings: dict[str, Any]
+    settings: RouteSettings  # the route search as run
     search: RouteSearch
     routes: list[Route]  # the findings that touch the subject, best first
     evidence_rows: dict[tuple[str, int], dict[str, Any]]  # (source file, row) -> the shipment row
@@ -143,27 +168,22 @@ class Report:
                 or any(c.get("synthetic") for c in self.companies.values()))
 
 
-def build_report(store: GraphStore, evidence: EvidenceStore, *, location: str, colony: str | None = None,  # noqa: PLR0913  keyword-only report settings, one per `conveyor report` option
-                 company: str | None = None, person: str | None = None, window_days: int = 180,
-                 max_hops: int | None = None, min_score: float | None = None, max_routes: int = 1000,
-                 max_companies: int = DEFAULT_MAX_COMPANIES, sanction_hops: int = DEFAULT_SANCTION_HOPS,
-                 as_of: str | None = None) -> Report:
+def build_report(store: GraphStore, evidence: EvidenceStore, *, location: str, colony: str | None = None,
+                 company: str | None = None, person: str | None = None,
+                 settings: ReportSettings | None = None) -> Report:
     """Everything a report shows, for exactly one of colony / company / person."""
+    settings = settings or ReportSettings()
     given = [(k, v) for k, v in (("colony", colony), ("company", company), ("person", person)) if v]
     if len(given) != 1:
         raise QueryError("a report is about one colony, one company or one person: give exactly one id")
     kind, subject_id = given[0]
-    as_of = check_date(as_of)
+    as_of = check_date(settings.as_of)
+    max_companies, sanction_hops = settings.max_companies, settings.sanction_hops
     view = MergedView.load(store)
     subject = _subject(store, view, kind, subject_id)
 
-    settings: dict[str, Any] = {"window_days": window_days, "max_routes": max_routes}
-    if max_hops is not None:
-        settings["max_hops"] = max_hops
-    if min_score is not None:
-        settings["min_score"] = min_score
-    search = find_routes(store, evidence, RouteSettings(colony=subject.id if kind == "colony" else "all",
-                                                        **settings))
+    routes_settings = replace(settings.routes, colony=subject.id if kind == "colony" else ALL_COLONIES)
+    search = find_routes(store, evidence, routes_settings)
     if kind == "colony":
         routes = search.findings
         start = [o["id"] for o in subject.operators]
@@ -197,7 +217,7 @@ def build_report(store: GraphStore, evidence: EvidenceStore, *, location: str, c
                   for e in result.skipped_supernodes]
     return Report(
         subject=subject, generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        graph=redact(location), as_of=as_of, settings=settings, search=search, routes=routes,
+        graph=redact(location), as_of=as_of, settings=routes_settings, search=search, routes=routes,
         evidence_rows=_evidence_rows(store, evidence, routes), companies=companies, key_companies=looked,
         companies_cut=cut, ownership=ownership, sanctions=sanctions, sanction_hops=sanction_hops,
         sources=store.run(SOURCES), citations=_citations(subject, companies, sanctions), notes=notes,

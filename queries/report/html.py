@@ -43,6 +43,9 @@ HOW_TO_READ = (
 )
 
 
+# The route settings the summary names: the ones `conveyor report` lets a user choose.
+SHOWN_SETTINGS = ("window_days", "max_routes", "max_hops", "min_score")
+
 CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
        "font-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'")
 
@@ -109,7 +112,7 @@ def _summary(report: Report) -> str:
     owners = sum(len(o.owners) for o in report.ownership.values())
     in_force = {_sanction_key(f) for f in report.sanctions if f.in_force}
     ended = {_sanction_key(f) for f in report.sanctions if not f.in_force} - in_force
-    settings = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in report.settings.items())
+    settings = ", ".join(f"{name.replace('_', ' ')} {getattr(report.settings, name)}" for name in SHOWN_SETTINGS)
     facts = [
         ("Subject", f"{esc(s.name)} ({esc(s.kind)} <code>{esc(s.id)}</code>"
                     + (f", {esc(s.country)}" if s.country else "") + ")"),
