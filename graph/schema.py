@@ -249,10 +249,3 @@ def index_specs() -> tuple[IndexSpec, ...]:
     return tuple(spec for nt in NODES.values()
                  for spec in (IndexSpec(nt.label, nt.key, unique=True), *(IndexSpec(nt.label, p) for p in nt.indexed)))
 
-
-def property_type(name: str) -> ValueType:
-    """The declared type of a property (PROPERTY_TYPES)."""
-    try:
-        return PROPERTY_TYPES[name]
-    except KeyError:
-        raise SchemaError(f"property {name!r} has no declared type (graph/schema.PROPERTY_TYPES)") from None
