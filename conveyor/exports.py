@@ -3,6 +3,7 @@ before any work (never the graph or an input, an existing file only with --force
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,30 +25,36 @@ _HELP = {
 }
 
 
-def export_flags(*, force: bool = True) -> Callable:
-    """Decorator: one FILE option per format, --bom, and --force unless the command has its own."""
-    def wrap(f: Callable) -> Callable:
+def export_flags(*, force: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator: one FILE option per format, --bom, and --force unless the command has its own. The
+    command receives the files given as one keyword, `export_files` (format -> path as given, unchecked:
+    export_targets checks them)."""
+    def wrap(f: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(f)
+        def with_files(*args: Any, **options: Any) -> Any:
+            files = {fmt: path for fmt in FORMATS if (path := options.pop(f"{fmt}_out")) is not None}
+            return f(*args, export_files=files, **options)
+
+        command: Callable[..., Any] = with_files
         if force:
-            f = click.option("--force", is_flag=True, help="Replace output files that exist.")(f)
-        f = click.option("--bom", is_flag=True, help="Start --csv files with a UTF-8 byte-order mark "
-                         "(spreadsheet programs then read names correctly).")(f)
+            command = click.option("--force", is_flag=True, help="Replace output files that exist.")(command)
+        command = click.option("--bom", is_flag=True, help="Start --csv files with a UTF-8 byte-order mark "
+                               "(spreadsheet programs then read names correctly).")(command)
         for fmt in reversed(FORMATS):
-            f = click.option(f"--{fmt}", f"{fmt}_out", type=click.Path(dir_okay=False, path_type=Path),
-                             metavar="FILE", help=f"Also write {_HELP[fmt]}.")(f)
-        return f
+            command = click.option(f"--{fmt}", f"{fmt}_out", type=click.Path(dir_okay=False, path_type=Path),
+                                   metavar="FILE", help=f"Also write {_HELP[fmt]}.")(command)
+        return command
     return wrap
 
 
-def export_targets(ctx: click.Context, options: dict[str, Any], force: bool) -> dict[str, Path]:
-    """format -> checked path, from the command's keyword arguments (popped from `options`)."""
+def export_targets(ctx: click.Context, files: dict[str, Path], force: bool) -> dict[str, Path]:
+    """format -> checked path, for the files of the export flags (`export_files`)."""
     targets: dict[str, Path] = {}
-    for fmt in FORMATS:
-        out = options.pop(f"{fmt}_out", None)
-        if out is not None:
-            path = checked_output(ctx, out, force=force, option=f"--{fmt}")
-            if path in targets.values():
-                raise click.ClickException(f"--{fmt} {out} is also given for another format; one file each")
-            targets[fmt] = path
+    for fmt, out in files.items():
+        path = checked_output(ctx, out, force=force, option=f"--{fmt}")
+        if path in targets.values():
+            raise click.ClickException(f"--{fmt} {out} is also given for another format; one file each")
+        targets[fmt] = path
     return targets
 
 

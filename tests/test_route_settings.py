@@ -3,13 +3,17 @@ and a hop's code move an enum whose values are the strings the exports write."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 import pytest
+from click.testing import CliRunner
 from conveyor.queries.routes import CodeMove, Hop, RouteSettings, Shipment, code_move
 from conveyor.queries.saved import QueryError
 
 from conveyor.cli import cli
-from conveyor.commands.routes import route_settings
+from conveyor.commands.routes import route_options, route_settings, routes_title
+from conveyor.exports import export_flags
 
 
 @pytest.mark.parametrize("given, field", [
@@ -37,6 +41,25 @@ def test_cli_defaults_are_the_settings_defaults() -> None:
     assert command is not None
     defaults = {p.name: p.default for p in command.params}
     assert route_settings(defaults) == RouteSettings()
+
+
+def test_commands_receive_route_settings_and_export_files_as_typed_values(tmp_path: Path) -> None:
+    seen: dict[str, object] = {}
+
+    @click.command()
+    @route_options
+    @export_flags()
+    def probe(route: RouteSettings, export_files: dict[str, Path], force: bool, bom: bool) -> None:
+        seen.update(route=route, export_files=export_files)
+
+    done = CliRunner().invoke(probe, ["--to-country", "pl,de", "--max-hops", "3", "--all-prefixes",
+                                      "--csv", str(tmp_path / "x.csv")], catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    assert seen == {"route": RouteSettings(to_countries=frozenset({"DE", "PL"}), max_hops=3, maximal_only=False),
+                    "export_files": {"csv": tmp_path / "x.csv"}}
+    route = seen["route"]
+    assert isinstance(route, RouteSettings) and routes_title(route) == "Routes from every colony to DE,PL"
+    assert routes_title(RouteSettings(colony="C1")) == "Routes from colony C1"
 
 
 def test_bad_setting_on_the_command_line_is_one_line(run_cli) -> None:

@@ -7,7 +7,6 @@ answer (--owners ID), a saved query's result (--query NAME -p k=v) or the neighb
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -23,13 +22,14 @@ from conveyor.queries.neo4j_admin import (
     export_neo4j_admin,
 )
 from conveyor.queries.ownership import check_date, ultimate_owners
+from conveyor.queries.routes import RouteSettings
 from conveyor.queries.saved import QueryError
 from conveyor.queries.subgraph import Selection, around_selection, query_selection, routes_selection
 
 from ..context import evidence_from, store_from
 from ..outputs import checked_output
 from .query import given_params, saved_query
-from .routes import ROUTE_KEYS, route_options, route_settings, routes_title, search_routes
+from .routes import route_options, routes_title, search_routes
 
 
 @click.group()
@@ -106,7 +106,7 @@ _WHAT = {"html": "an interactive network page, offline (colours by role, legend,
 
 def _selection(ctx: click.Context, owners: str | None, query_name: str | None, params: tuple[str, ...],
                around: tuple[str, ...], hops: int, per_node: int, max_nodes: int, as_of: str | None,
-               include_ended: bool, route: dict[str, Any]) -> Selection:
+               include_ended: bool, route: RouteSettings) -> Selection:
     chosen = [name for name, given in (("--owners", owners), ("--query", query_name), ("--around", around))
               if given]
     if len(chosen) > 1:
@@ -131,7 +131,7 @@ def _selection(ctx: click.Context, owners: str | None, query_name: str | None, p
                 return around_selection(store, list(around), hops, max_nodes=max_nodes, per_node=per_node)
             except LookupError as exc:
                 raise click.ClickException(str(exc)) from None
-    search = search_routes(ctx, route_settings(route))
+    search = search_routes(ctx, route)
     selection = routes_selection(search.findings, routes_title(route))
     selection.notes += [f"limit: {text}" for text in search.limits_hit]
     return selection
@@ -158,11 +158,11 @@ def _format_command(fmt: str) -> click.Command:
     @click.pass_context
     def command(ctx: click.Context, out: Path, owners: str | None, as_of: str | None, include_ended: bool,
                 query_name: str | None, params: tuple[str, ...], around: tuple[str, ...], hops: int, per_node: int,
-                max_nodes: int, bom: bool, force: bool, **route: Any) -> None:
+                max_nodes: int, bom: bool, force: bool, route: RouteSettings) -> None:
         target = checked_output(ctx, out, force=force, option="OUT")
         try:
             selection = _selection(ctx, owners, query_name, params, around, hops, per_node, max_nodes, as_of,
-                                   include_ended, {k: route[k] for k in ROUTE_KEYS})
+                                   include_ended, route)
         except QueryError as exc:
             raise click.ClickException(str(exc)) from exc
         write_selection(selection, fmt, target, bom=bom, max_nodes=max_nodes)

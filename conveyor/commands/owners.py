@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import click
@@ -97,13 +98,14 @@ def _output(fmt: str, text: str, rows: list[dict[str, Any]], columns: tuple[str,
 @export_flags()
 @click.pass_context
 def ultimate(ctx: click.Context, company_id: str, min_share: float, max_depth: int, as_of: str | None,
-             include_ended: bool, include_supernodes: bool, fmt: str, force: bool, bom: bool, **files: Any) -> None:
+             include_ended: bool, include_supernodes: bool, fmt: str, force: bool, bom: bool,
+             export_files: dict[str, Path]) -> None:
     """Ultimate owners of COMPANY_ID, shares multiplied along each chain and summed over chains, with
     the names, countries, and the source and record of every hop.
 
     An interest the publisher states as indirect is that owner's answer: the chain it summarises is
     listed as covered, not added on top."""
-    targets = export_targets(ctx, files, force)
+    targets = export_targets(ctx, export_files, force)
     with store_from(ctx) as store, _known_ids(store):
         result = ultimate_owners(store, company_id, min_share=min_share, include_ended=include_ended,
                                  include_supernodes=include_supernodes, max_depth=max_depth, as_of=_as_of(as_of))
@@ -123,7 +125,7 @@ def ultimate(ctx: click.Context, company_id: str, min_share: float, max_depth: i
 
 def _proximity(ctx: click.Context, kind: str, hops: int, consolidation: bool, as_of: str | None,
                include_ended: bool, include_supernodes: bool, include_expired: bool, fmt: str, force: bool,
-               bom: bool, files: dict[str, Any]) -> None:
+               bom: bool, files: dict[str, Path]) -> None:
     targets = export_targets(ctx, files, force)
     with store_from(ctx) as store:
         result: ProximityResult = near(store, kind, hops=hops, include_consolidation=consolidation,
@@ -156,10 +158,10 @@ def _proximity(ctx: click.Context, kind: str, hops: int, consolidation: bool, as
 @click.pass_context
 def near_sanctioned(ctx: click.Context, hops: int, consolidation: bool, include_expired: bool, as_of: str | None,
                     include_ended: bool, include_supernodes: bool, fmt: str, force: bool, bom: bool,
-                    **files: Any) -> None:
+                    export_files: dict[str, Path]) -> None:
     """Companies within --hops ownership/control links of a sanctioned company or person."""
     _proximity(ctx, "sanctioned", hops, consolidation, as_of, include_ended, include_supernodes, include_expired,
-               fmt, force, bom, files)
+               fmt, force, bom, export_files)
 
 
 @owners.command("near-colony")
@@ -172,10 +174,10 @@ def near_sanctioned(ctx: click.Context, hops: int, consolidation: bool, include_
 @export_flags()
 @click.pass_context
 def near_colony(ctx: click.Context, hops: int, consolidation: bool, as_of: str | None, include_ended: bool,
-                include_supernodes: bool, fmt: str, force: bool, bom: bool, **files: Any) -> None:
+                include_supernodes: bool, fmt: str, force: bool, bom: bool, export_files: dict[str, Path]) -> None:
     """Companies within --hops ownership/control links of an enterprise a colony operates."""
     _proximity(ctx, "colony", hops, consolidation, as_of, include_ended, include_supernodes, False, fmt, force, bom,
-               files)
+               export_files)
 
 
 @owners.command("shared")
@@ -188,9 +190,9 @@ def near_colony(ctx: click.Context, hops: int, consolidation: bool, as_of: str |
 @export_flags()
 @click.pass_context
 def shared_cmd(ctx: click.Context, company_a: str, company_b: str, as_of: str | None, include_ended: bool,
-               include_supernodes: bool, fmt: str, force: bool, bom: bool, **files: Any) -> None:
+               include_supernodes: bool, fmt: str, force: bool, bom: bool, export_files: dict[str, Path]) -> None:
     """Directors and registered addresses COMPANY_A and COMPANY_B have in common."""
-    targets = export_targets(ctx, files, force)
+    targets = export_targets(ctx, export_files, force)
     with store_from(ctx) as store, _known_ids(store):
         result = shared(store, company_a, company_b, include_supernodes=include_supernodes,
                         include_ended=include_ended, as_of=_as_of(as_of))
@@ -212,9 +214,9 @@ def shared_cmd(ctx: click.Context, company_a: str, company_b: str, as_of: str | 
 @export_flags()
 @click.pass_context
 def path(ctx: click.Context, from_id: str, to_id: str, max_hops: int, as_of: str | None, include_ended: bool,
-         include_supernodes: bool, fmt: str, force: bool, bom: bool, **files: Any) -> None:
+         include_supernodes: bool, fmt: str, force: bool, bom: bool, export_files: dict[str, Path]) -> None:
     """Shortest ownership-or-control chain between two entities, in any direction, with evidence per hop."""
-    targets = export_targets(ctx, files, force)
+    targets = export_targets(ctx, export_files, force)
     with store_from(ctx) as store, _known_ids(store):
         result = shortest_path(store, from_id, to_id, max_hops=max_hops, include_ended=include_ended,
                                include_supernodes=include_supernodes, as_of=_as_of(as_of))

@@ -173,10 +173,10 @@ def show(ctx: click.Context, name: str, cypher_only: bool) -> None:
 @export_flags()
 @click.pass_context
 def run(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str, force: bool, bom: bool,
-        **files: Path | None) -> None:
+        export_files: dict[str, Path]) -> None:
     """Run a saved query; values are bound as parameters, never pasted into the Cypher. The export
     flags write the rows (--csv, --json) or the entities their id columns name (--html, --gexf, ...)."""
-    targets = export_targets(ctx, files, force)
+    targets = export_targets(ctx, export_files, force)
     saved = saved_query(ctx, name)
     given = given_params(saved, params)
     with store_from(ctx) as store:

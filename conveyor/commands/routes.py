@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import click
 
 from conveyor.queries.export import HOP_COLUMNS, route_rows, routes_json, write_csv
-from conveyor.queries.routes import RouteSearch, RouteSettings, find_routes
+from conveyor.queries.routes import ALL_COLONIES, RouteSearch, RouteSettings, find_routes
 from conveyor.queries.subgraph import routes_selection
 
 from ..context import evidence_from, store_from
@@ -50,11 +51,18 @@ ROUTE_KEYS = ("colony", "countries", "window_days", "max_hops", "max_routes", "i
               "supernode_degree", "all_prefixes", "direct_exports")
 
 
-def route_options(f: Callable) -> Callable:
-    """The route selection options, shared by `routes` and `export`."""
+def route_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """The route selection options, shared by `routes` and `export`. The command receives them as one
+    keyword, `route`: the RouteSettings they make (checked there, before the command runs)."""
+    @functools.wraps(f)
+    def with_settings(*args: Any, **options: Any) -> Any:
+        route = route_settings({key: options.pop(key) for key in ROUTE_KEYS})
+        return f(*args, route=route, **options)
+
+    command: Callable[..., Any] = with_settings
     for option in reversed(ROUTE_OPTIONS):
-        f = option(f)
-    return f
+        command = option(command)
+    return command
 
 
 def route_settings(options: dict[str, Any]) -> RouteSettings:
@@ -72,10 +80,10 @@ def search_routes(ctx: click.Context, settings: RouteSettings) -> RouteSearch:
         return find_routes(store, evidence_from(ctx), settings)
 
 
-def routes_title(options: dict[str, Any]) -> str:
-    colony = options["colony"]
-    where = f" to {options['countries']}" if options["countries"] else ""
-    return f"Routes from {'every colony' if colony == 'all' else 'colony ' + colony}{where}"
+def routes_title(settings: RouteSettings) -> str:
+    where = f" to {','.join(sorted(settings.to_countries))}" if settings.to_countries else ""
+    colony = "every colony" if settings.colony == ALL_COLONIES else f"colony {settings.colony}"
+    return f"Routes from {colony}{where}"
 
 
 @click.command()
@@ -86,16 +94,17 @@ def routes_title(options: dict[str, Any]) -> str:
 @click.option("--force", is_flag=True, help="Replace the --out (or export) files if they exist.")
 @export_flags(force=False)
 @click.pass_context
-def routes(ctx: click.Context, fmt: str, out: Path | None, force: bool, bom: bool, **options: Any) -> None:
+def routes(ctx: click.Context, fmt: str, out: Path | None, force: bool, bom: bool, route: RouteSettings,
+           export_files: dict[str, Path]) -> None:
     """Routes from colony production to buyers abroad, with the shipment rows behind every hop: relabeled
     routes, and direct exports of colony goods (declared honestly) as a kind of their own."""
     target = checked_output(ctx, out, force=force) if out else None
-    exports = export_targets(ctx, options, force)
-    search = search_routes(ctx, route_settings(options))
+    exports = export_targets(ctx, export_files, force)
+    search = search_routes(ctx, route)
     findings = search.findings  # each with its kind: relabeled routes first, then direct exports
     if target:
         write_csv(route_rows(findings), target, HOP_COLUMNS, bom=bom)
-    write_targets(routes_selection(findings, routes_title(options)), exports, bom=bom)
+    write_targets(routes_selection(findings, routes_title(route)), exports, bom=bom)
     if fmt == "text":
         click.echo(routes_text(search))
     elif fmt == "json":
