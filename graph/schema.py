@@ -13,6 +13,23 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from .errors import SchemaError
+from .types import (
+    AMOUNT,
+    BOOL,
+    COUNTRY,
+    HS_CODE,
+    IDENTIFIER,
+    INT,
+    NAME,
+    NUMBER_TYPE,
+    PARTIAL_DATE,
+    SHARE,
+    TEXT,
+    TIMESTAMP,
+    URL,
+    ValueType,
+    list_of,
+)
 
 # claims: which properties each source asserted (graph/cypher._claims_set), so a newer version of a
 # source withdraws what it no longer gives.
@@ -188,6 +205,55 @@ LABELS: tuple[str, ...] = (*NODES, *COMPANY_ROLES)
 # One shipment row as the evidence store keeps it (graph/evidence.py): Parquet columns and Arrow types.
 # seller / buyer / notify are Company keys; the *_name columns keep the names as the row wrote them.
 _S, _F = pa.string(), pa.float64()
+# The type of every property, by name: one name means one kind of value wherever it appears (a `share`
+# is a percentage on OWNS as anywhere, `country` an ISO alpha-2 code on every label), as in FtM. A flat
+# mapping rather than typed declarations inside NodeType/RelType: the properties tuples stay the plain
+# names the Cypher builders and loaders read, and a name cannot get two types on two labels.
+# tests/test_value_types.py checks that every property of NODES and RELATIONSHIPS has one.
+_TEXTS = list_of(TEXT)
+PROPERTY_TYPES: dict[str, ValueType] = {
+    # keys and identifiers
+    "id": IDENTIFIER, "code": COUNTRY, "record": IDENTIFIER, "lei": IDENTIFIER, "unp": IDENTIFIER,
+    "inn": IDENTIFIER, "ogrn": IDENTIFIER, "imo": IDENTIFIER, "registration_number": IDENTIFIER,
+    "merged_into": IDENTIFIER, "catalogue_id": IDENTIFIER, "program_id": IDENTIFIER, "run": IDENTIFIER,
+    "identifiers": _TEXTS,  # "kind:value"
+    # names
+    "name": NAME, "name_norm": TEXT, "name_local": NAME, "aliases": list_of(NAME),
+    "previous_names": list_of(NAME), "weak_aliases": list_of(NAME), "search_keys": _TEXTS,
+    "matched_name": NAME, "operator_enterprise": NAME, "brands": list_of(NAME),
+    # places
+    "country": COUNTRY, "nationality": COUNTRY, "reporter": COUNTRY, "partner": COUNTRY, "partner2": COUNTRY,
+    "origins": list_of(COUNTRY), "jurisdiction": TEXT,  # 'gb', 'us_de': a register's code, not a country
+    "address": TEXT, "full": TEXT, "city": TEXT, "region": TEXT,
+    # goods and trade
+    "hs_code": HS_CODE, "hs_codes": list_of(HS_CODE), "parent": HS_CODE, "level": INT, "section": TEXT,
+    "products": _TEXTS, "value": AMOUNT, "quantity": AMOUNT, "net_weight_kg": AMOUNT, "shipments": INT,
+    "flow": TEXT, "source_kind": TEXT, "period": PARTIAL_DATE,
+    "hs_first": list_of(PARTIAL_DATE), "hs_last": list_of(PARTIAL_DATE),  # parallel to hs_codes
+    # dates
+    "first": PARTIAL_DATE, "last": PARTIAL_DATE, "start": PARTIAL_DATE, "end": PARTIAL_DATE,
+    "listed": PARTIAL_DATE, "end_date": PARTIAL_DATE, "birth_date": PARTIAL_DATE,
+    "birth_dates": list_of(PARTIAL_DATE), "incorporation_date": PARTIAL_DATE,
+    "dissolution_date": PARTIAL_DATE, "source_date": PARTIAL_DATE, "loaded_at": TIMESTAMP,
+    # ownership and roles
+    "share": SHARE, "share_min": SHARE, "share_max": SHARE, "direct": BOOL, "component": TEXT,
+    "shares_count": TEXT, "shares_value": TEXT, "shares_currency": TEXT,  # as published (see loaders/ftm.py)
+    "kind": TEXT, "status": TEXT, "role": TEXT, "position": TEXT, "legal_form": TEXT, "schema": TEXT,
+    "catalogue_kind": TEXT, "topics": _TEXTS,
+    # sanctions
+    "program": TEXT, "authority": TEXT, "reason": TEXT,
+    # citations and matching
+    "source_url": URL, "source_title": TEXT, "description": TEXT, "party": TEXT, "basis": TEXT,
+    "score": NUMBER_TYPE, "judgement": TEXT, "method": TEXT, "reasons": _TEXTS,
+    "synthetic": BOOL, "supernode": BOOL, "supernode_reasons": _TEXTS,
+    # Source nodes: what a load did
+    "path": TEXT, "format": TEXT, "read": INT, "loaded": INT, "rejected": INT, "source_file": TEXT,
+    "source_row": INT,
+    # provenance (PROVENANCE)
+    "sources": _TEXTS, "source_runs": _TEXTS, "record_ids": _TEXTS, "record_runs": _TEXTS,
+    "first_seen": TIMESTAMP, "last_seen": TIMESTAMP, "claims": _TEXTS, "derived_by": _TEXTS,
+}
+
 SHIPMENT_EVIDENCE: tuple[tuple[str, pa.DataType], ...] = (
     ("id", _S), ("date", _S), ("seller", _S), ("buyer", _S), ("notify", _S),
     ("exporter_name", _S), ("importer_name", _S), ("notify_name", _S),
@@ -249,3 +315,10 @@ def index_specs() -> tuple[IndexSpec, ...]:
     return tuple(spec for nt in NODES.values()
                  for spec in (IndexSpec(nt.label, nt.key, unique=True), *(IndexSpec(nt.label, p) for p in nt.indexed)))
 
+
+def property_type(name: str) -> ValueType:
+    """The declared type of a property (PROPERTY_TYPES)."""
+    try:
+        return PROPERTY_TYPES[name]
+    except KeyError:
+        raise SchemaError(f"property {name!r} has no declared type (graph/schema.PROPERTY_TYPES)") from None
