@@ -42,7 +42,7 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _holder(graph: Path, state: Path) -> tuple[subprocess.Popen, int, str]:
     env = {**os.environ, "CONVEYOR_STATE_DIR": str(state)}
-    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(graph)], stdout=subprocess.PIPE, text=True, env=env,
+    proc = subprocess.Popen([sys.executable, "-P", "-c", HOLD, str(graph)], stdout=subprocess.PIPE, text=True, env=env,
                             cwd=Path(__file__).parent.parent)
     line = proc.stdout.readline().split()
     assert line, "the holder process did not open the graph"

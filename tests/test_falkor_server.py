@@ -12,10 +12,11 @@ import uuid
 from pathlib import Path
 
 import pytest
+from conveyor.graph.rows import NodeRow, Provenance
 from conveyor.graph.store import FalkorServerStore, StoreError, open_store, parse_server_uri
 
 ROOT = Path(__file__).resolve().parents[1]
-PROV = {"source": "test", "source_prefix": "test@", "run": "test@1", "seen": "2026-01-02"}
+PROV = Provenance("test", "test@1", "2026-01-02")
 
 
 def _graph() -> str:
@@ -23,7 +24,7 @@ def _graph() -> str:
 
 
 def _write(store, *keys: str) -> None:
-    store.upsert_nodes("Company", [{"key": k, "props": {"name": f"{k} (fictional)"}} for k in keys], PROV)
+    store.upsert_nodes("Company", [NodeRow(key=k, props={"name": f"{k} (fictional)"}) for k in keys], PROV)
 
 
 def _companies(store) -> int:
@@ -169,12 +170,13 @@ def test_a_failed_server_save_is_an_error_without_the_password(falkordb_server):
 
 LOADER = """
 import sys, time
+from conveyor.graph.rows import NodeRow, Provenance
 from conveyor.graph.store import open_store
 store = open_store(sys.argv[1])
 load = store.atomic()  # a load that never finishes: the process is killed in the middle
 load.__enter__()
-store.upsert_nodes("Company", [{"key": f"half-{i}", "props": {"name": "x"}} for i in range(100)],
-                   {"source": "t", "source_prefix": "t@", "run": "t@2", "seen": "2026-01-03"})
+store.upsert_nodes("Company", [NodeRow(key=f"half-{i}", props={"name": "x"}) for i in range(100)],
+                   Provenance("t", "t@2", "2026-01-03"))
 print("loading", flush=True)
 time.sleep(600)
 """
@@ -186,7 +188,7 @@ def test_a_killed_load_is_undone_and_a_running_one_is_left_alone(falkordb_server
     with open_store(uri) as store:
         _write(store, "a", "b")
     # The loader takes its password from the environment: the URI on its command line has none.
-    proc = subprocess.Popen([sys.executable, "-c", LOADER, f"redis://127.0.0.1:{server.port}/{graph}"],
+    proc = subprocess.Popen([sys.executable, "-P", "-c", LOADER, f"redis://127.0.0.1:{server.port}/{graph}"],
                             cwd=ROOT, env={**os.environ, "FALKORDB_PASSWORD": server.password},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     other = None

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CONVEYOR = [sys.executable, "-c", "from conveyor.cli import main; main()"]
+CONVEYOR = [sys.executable, "-P", "-c", "from conveyor.cli import main; main()"]
 
 
 def _write_ftm(path: Path, n: int, prefix: str) -> None:

@@ -20,7 +20,7 @@ from conveyor.context import LoadProgress, estimated_rows
 
 HS = Path(__file__).parents[1] / "conveyor" / "data" / "hs" / "harmonized-system.csv"
 FIX = Path(__file__).parent / "fixtures"
-CONVEYOR = [sys.executable, "-c", "from conveyor.cli import main; main()"]
+CONVEYOR = [sys.executable, "-P", "-c", "from conveyor.cli import main; main()"]
 PERIODIC = re.compile(r"^loading (?P<file>\S+): (?P<stage>[^,]+(?:, writing companies)?), (?P<rows>[\d,]+) rows done, "
                       r"(?:(?P<share>\d+)% of the file, )?(?:~\S+ left, )?\S+ elapsed$")
 
