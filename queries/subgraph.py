@@ -25,6 +25,7 @@ from conveyor.graph.values import to_jsonable
 
 from .merged import MergedView
 from .routes import DIRECT_EXPORT, SWITCH_TEXT, Route
+from .saved import QueryError
 
 # Labels whose key is `id`: what an entity id given on the command line or found in a result can name.
 ENTITY_LABELS = tuple(label for label in ("Company", "Person", "Colony", "Sanction", "Address")
@@ -126,13 +127,15 @@ def role_of(labels: Iterable[str], entity: str) -> str:
 
 
 def add_entity(graph: nx.MultiDiGraph, entity: str, entity_id: str, name: str | None, *,
-               role: str | None = None, country: str | None = None, **extra: Any) -> str:
+               role: str | None = None, country: str | None = None, synthetic: bool | None = None,
+               supernode: bool | None = None) -> str:
     """Add (or enrich) a node and return its key; the first non-empty value of an attribute wins, except
-    a role given explicitly."""
+    a role given explicitly. The flags (synthetic, supernode) are set only when given."""
     key = f"{entity}:{entity_id}"
     data = graph.nodes[key] if key in graph else {}
+    flags = {k: v for k, v in (("synthetic", synthetic), ("supernode", supernode)) if v is not None}
     values = {"label": name or entity_id, "name": name or "", "entity_id": entity_id, "entity": entity,
-              "role": role or entity, "country": country or "", **extra}
+              "role": role or entity, "country": country or "", **flags}
     if key not in graph:
         graph.add_node(key, **values)
         return key
@@ -296,7 +299,7 @@ def around_selection(store: GraphStore, ids: Sequence[str], hops: int = 1, *, ma
     start = _find_any(store, [i for x in ids for i in view.members(x)])
     missing = [i for i in ids if not any(m in start.values() for m in view.members(i))]
     if missing:
-        raise LookupError(f"no entity with id {', '.join(map(repr, missing))} in the graph")
+        raise QueryError(f"no entity with id {', '.join(map(repr, missing))} in the graph")
     found = entities(store, start)
     for key in start:
         _add_row_entity(graph, key.split(":", 1)[0], found[key])

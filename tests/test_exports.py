@@ -19,8 +19,10 @@ from pathlib import Path
 import networkx as nx
 import pytest
 from click.testing import CliRunner
+from conveyor.graph.errors import ConveyorError
+from conveyor.graph.store import open_store
 from conveyor.queries.export import scalar_graph
-from conveyor.queries.subgraph import HOP_COLUMNS, STATEMENTS
+from conveyor.queries.subgraph import HOP_COLUMNS, STATEMENTS, add_entity, around_selection
 from cypher_lint import lint, problems
 from followthemoney import model
 
@@ -183,6 +185,24 @@ def test_exports_never_overwrite_the_graph_or_an_existing_file(hostile):
     again = hostile("owners", "ultimate", "hx-target", "--html", "kept.html", ok=False)
     assert again.exit_code != 0 and "exists; pass --force" in again.output
     assert (hostile.cwd / "kept.html").read_text(encoding="utf-8") == "mine"
+
+
+def test_an_unknown_id_around_is_one_line_from_the_cli_and_a_conveyor_error_below_it(hostile):
+    unknown = hostile("export", "json", "none.json", "--around", "hx-nobody", ok=False)
+    assert unknown.exit_code == 1 and unknown.output == "Error: no entity with id 'hx-nobody' in the graph\n"
+    with open_store(str(hostile.db)) as store, pytest.raises(ConveyorError, match="hx-nobody"):
+        around_selection(store, ["hx-pe", "hx-nobody"])
+
+
+def test_a_node_takes_only_the_attributes_exports_know():
+    graph = nx.MultiDiGraph()
+    key = add_entity(graph, "Company", "c1", None, country="DE")
+    assert graph.nodes[key] == {"label": "c1", "name": "", "entity_id": "c1", "entity": "Company",
+                                "role": "Company", "country": "DE"}  # no flag unless given
+    add_entity(graph, "Company", "c1", "C One", synthetic=True, supernode=False)
+    assert graph.nodes[key]["name"] == "C One" and graph.nodes[key]["synthetic"] is True
+    with pytest.raises(TypeError):
+        add_entity(graph, "Company", "c2", None, synthetc=True)  # a misspelt flag
 
 
 # -- FollowTheMoney ------------------------------------------------------------------------------------

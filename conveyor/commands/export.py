@@ -127,10 +127,7 @@ def _selection(ctx: click.Context, owners: str | None, query_name: str | None, p
             return query_selection(store, query_name, rows)
     if around:
         with store_from(ctx) as store:
-            try:
-                return around_selection(store, list(around), hops, max_nodes=max_nodes, per_node=per_node)
-            except LookupError as exc:
-                raise click.ClickException(str(exc)) from None
+            return around_selection(store, list(around), hops, max_nodes=max_nodes, per_node=per_node)
     search = search_routes(ctx, route)
     selection = routes_selection(search.findings, routes_title(route))
     selection.notes += [f"limit: {text}" for text in search.limits_hit]
