@@ -23,7 +23,6 @@ from conveyor.queries.neo4j_admin import (
 )
 from conveyor.queries.ownership import check_date, ultimate_owners
 from conveyor.queries.routes import RouteSettings
-from conveyor.queries.saved import QueryError
 from conveyor.queries.subgraph import Selection, around_selection, query_selection, routes_selection
 
 from ..context import evidence_from, store_from
@@ -104,30 +103,30 @@ _WHAT = {"html": "an interactive network page, offline (colours by role, legend,
          "result row)", "json": "JSON", "ftm": "FollowTheMoney entity lines for Aleph and OpenSanctions tools"}
 
 
-def _selection(ctx: click.Context, owners: str | None, query_name: str | None, params: tuple[str, ...],
-               around: tuple[str, ...], hops: int, per_node: int, max_nodes: int, as_of: str | None,
-               include_ended: bool, route: RouteSettings) -> Selection:
-    chosen = [name for name, given in (("--owners", owners), ("--query", query_name), ("--around", around))
-              if given]
-    if len(chosen) > 1:
-        raise click.UsageError(f"give one of --owners, --query and --around, not {' and '.join(chosen)}")
-    if owners:
-        try:
-            day = check_date(as_of)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--as-of") from None
-        with store_from(ctx) as store:
-            result = ultimate_owners(store, owners, include_ended=include_ended, as_of=day)
-            return owners_view.ultimate_selection(result, owners_view.names_for_ultimate(store, result))
-    if query_name:
-        saved = saved_query(ctx, query_name)
-        given = given_params(saved, params)
-        with store_from(ctx) as store:
-            rows = [to_jsonable(r) for r in saved.run(store, given)]
-            return query_selection(store, query_name, rows)
-    if around:
-        with store_from(ctx) as store:
-            return around_selection(store, list(around), hops, max_nodes=max_nodes, per_node=per_node)
+def _owners_selection(ctx: click.Context, company: str, as_of: str | None, include_ended: bool) -> Selection:
+    try:
+        day = check_date(as_of)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--as-of") from None
+    with store_from(ctx) as store:
+        result = ultimate_owners(store, company, include_ended=include_ended, as_of=day)
+        return owners_view.ultimate_selection(result, owners_view.names_for_ultimate(store, result))
+
+
+def _query_selection(ctx: click.Context, name: str, params: tuple[str, ...]) -> Selection:
+    saved = saved_query(ctx, name)
+    given = given_params(saved, params)
+    with store_from(ctx) as store:
+        rows = [to_jsonable(r) for r in saved.run(store, given)]
+        return query_selection(store, name, rows)
+
+
+def _around_selection(ctx: click.Context, ids: tuple[str, ...], hops: int, per_node: int, max_nodes: int) -> Selection:
+    with store_from(ctx) as store:
+        return around_selection(store, list(ids), hops, max_nodes=max_nodes, per_node=per_node)
+
+
+def _routes_selection(ctx: click.Context, route: RouteSettings) -> Selection:
     search = search_routes(ctx, route)
     selection = routes_selection(search.findings, routes_title(route))
     selection.notes += [f"limit: {text}" for text in search.limits_hit]
@@ -157,11 +156,18 @@ def _format_command(fmt: str) -> click.Command:
                 query_name: str | None, params: tuple[str, ...], around: tuple[str, ...], hops: int, per_node: int,
                 max_nodes: int, bom: bool, force: bool, route: RouteSettings) -> None:
         target = checked_output(ctx, out, force=force, option="OUT")
-        try:
-            selection = _selection(ctx, owners, query_name, params, around, hops, per_node, max_nodes, as_of,
-                                   include_ended, route)
-        except QueryError as exc:
-            raise click.ClickException(str(exc)) from exc
+        chosen = [name for name, given in (("--owners", owners), ("--query", query_name), ("--around", around))
+                  if given]
+        if len(chosen) > 1:
+            raise click.UsageError(f"give one of --owners, --query and --around, not {' and '.join(chosen)}")
+        if owners:
+            selection = _owners_selection(ctx, owners, as_of, include_ended)
+        elif query_name:
+            selection = _query_selection(ctx, query_name, params)
+        elif around:
+            selection = _around_selection(ctx, around, hops, per_node, max_nodes)
+        else:
+            selection = _routes_selection(ctx, route)
         write_selection(selection, fmt, target, bom=bom, max_nodes=max_nodes)
         size = f"{selection.graph.number_of_nodes()} nodes, {selection.graph.number_of_edges()} links" \
             if fmt not in ("csv", "json") else f"{len(selection.rows)} row(s)"

@@ -123,9 +123,10 @@ def ultimate(ctx: click.Context, company_id: str, min_share: float, max_depth: i
     ])
 
 
-def _proximity(ctx: click.Context, kind: str, hops: int, consolidation: bool, as_of: str | None,
+def _proximity(ctx: click.Context, kind: str, *, hops: int, consolidation: bool, as_of: str | None,
                include_ended: bool, include_supernodes: bool, include_expired: bool, fmt: str, force: bool,
                bom: bool, files: dict[str, Path]) -> None:
+    """near-sanctioned and near-colony. Keyword-only: five of these are flags, easy to pass in the wrong order."""
     targets = export_targets(ctx, files, force)
     with store_from(ctx) as store:
         result: ProximityResult = near(store, kind, hops=hops, include_consolidation=consolidation,
@@ -160,8 +161,9 @@ def near_sanctioned(ctx: click.Context, hops: int, consolidation: bool, include_
                     include_ended: bool, include_supernodes: bool, fmt: str, force: bool, bom: bool,
                     export_files: dict[str, Path]) -> None:
     """Companies within --hops ownership/control links of a sanctioned company or person."""
-    _proximity(ctx, "sanctioned", hops, consolidation, as_of, include_ended, include_supernodes, include_expired,
-               fmt, force, bom, export_files)
+    _proximity(ctx, "sanctioned", hops=hops, consolidation=consolidation, as_of=as_of, include_ended=include_ended,
+               include_supernodes=include_supernodes, include_expired=include_expired, fmt=fmt, force=force, bom=bom,
+               files=export_files)
 
 
 @owners.command("near-colony")
@@ -176,8 +178,9 @@ def near_sanctioned(ctx: click.Context, hops: int, consolidation: bool, include_
 def near_colony(ctx: click.Context, hops: int, consolidation: bool, as_of: str | None, include_ended: bool,
                 include_supernodes: bool, fmt: str, force: bool, bom: bool, export_files: dict[str, Path]) -> None:
     """Companies within --hops ownership/control links of an enterprise a colony operates."""
-    _proximity(ctx, "colony", hops, consolidation, as_of, include_ended, include_supernodes, False, fmt, force, bom,
-               export_files)
+    _proximity(ctx, "colony", hops=hops, consolidation=consolidation, as_of=as_of, include_ended=include_ended,
+               include_supernodes=include_supernodes, include_expired=False, fmt=fmt, force=force, bom=bom,
+               files=export_files)
 
 
 @owners.command("shared")
