@@ -48,7 +48,7 @@ class RowProblem(ValueError):
     Keyword-friendly: `RowProblem(field="date", value=text, reason="...")`; a type's cleaner that does
     not know the field leaves it empty and the loader names it (`problem.at("incorporation_date")`)."""
 
-    def __init__(self, field: str = "", value: Any = None, reason: str = "") -> None:
+    def __init__(self, field: str = "", value: Any = "", reason: str = "") -> None:
         super().__init__(reason)
         self.field, self.value, self.reason = field, value, reason
 

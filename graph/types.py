@@ -285,6 +285,7 @@ class HsCode(ValueType):
     source: str = "HS"
     lengths: tuple[int, ...] = (2, 4, 6, 8, 9, 10)
     numeric: bool = False
+    mapping_hints: bool = False  # a loaded file's codes: say which mapping option declares its codes
     name = "hs_code"
     label = "HS code"
 
@@ -312,11 +313,12 @@ class HsCode(ValueType):
         if digits + 1 in self.lengths:
             if self.numeric:
                 return "restore"
+            hint = (" If the source publishes codes as numbers, say `codes_lose_leading_zero: true` in a mapping"
+                    if self.mapping_hints else "")
             return (f"has {'an odd number of' if digits % 2 else 'one digit short of published'} digits "
-                    f"({digits}; {self.source} codes have {self.describe()}): a lost leading zero? "
-                    "If the source publishes codes as numbers, say `codes_lose_leading_zero: true` in a mapping")
-        return (f"has {digits} digits; {self.source} codes have {self.describe()} "
-                "(a mapping can declare its source's lengths with `code_digits:`)")
+                    f"({digits}; {self.source} codes have {self.describe()}): a lost leading zero?{hint}")
+        hint = " (a mapping can declare its source's lengths with `code_digits:`)" if self.mapping_hints else ""
+        return f"has {digits} digits; {self.source} codes have {self.describe()}{hint}"
 
     def clean_column(self, text: pd.Series) -> Column:
         """Empty -> 'HS code is missing' (a shipment's code is required); one length check per distinct
@@ -334,9 +336,14 @@ class HsCode(ValueType):
             if problem == "restore":
                 code = code.mask(at, "0" + code)
             elif problem:
-                out.add(at, lambda i, why=problem: f"{values[i]!r} {why}")
+                out.add(at, _reason_with(values, problem))
         out.values = code
         return out
+
+
+def _reason_with(values: np.ndarray, why: str) -> Callable[[int], str]:
+    """Row i's reason: its value, then why (a function per length, so each keeps its own `why`)."""
+    return lambda i: f"{values[i]!r} {why}"
 
 
 # -- numbers ---------------------------------------------------------------------------------------
