@@ -29,8 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from conveyor.graph.errors import RowProblem
 from conveyor.graph.evidence import EvidenceStore, current_runs
 from conveyor.graph.store.base import GraphStore
+from conveyor.graph.types import HS_SEPARATORS, HsCode
 
 from .saved import QueryError
 
@@ -52,7 +54,10 @@ RETURN p.hs_code AS code, p.level AS level, p.description AS description
 # Aggregate values stay apart by source: Comtrade reports US dollars, Comext euros.
 COLUMNS = ["kind", "code", "family", "status", "colonies", "sanctioned_nearby", "programs", "shipments",
            "shipment_value", "flows", "comtrade_value_usd", "comext_value_eur", "advice"]
-_CLEAN = re.compile(r"[\s.\-]")
+# Sanctions lists publish HS2/HS4/HS6, CN8 and 9- or 10-digit national lines (7 digits: a CN8 that lost
+# its leading zero, refused like 1, 3 and 5).
+LISTED_CODES = HsCode("sanctions list", (2, 4, 6, 8, 9, 10))
+_CLEAN = re.compile(HS_SEPARATORS)  # codes stored before colonies' codes were cleaned at load
 
 
 @dataclass(frozen=True)
@@ -80,12 +85,12 @@ def read_sanctions(path: str | Path) -> list[SanctionedCode]:
         out = []
         for row, rec in enumerate(reader, start=2):
             rec = {(k or "").strip(): (v or "").strip() for k, v in rec.items()}
-            code = _CLEAN.sub("", rec.get("hs_code", ""))
-            if not code:
+            try:
+                code = LISTED_CODES.clean(rec.get("hs_code", ""))
+            except RowProblem as problem:
+                raise QueryError(f"{p}, row {row}: {problem.reason}") from None
+            if code is None:
                 continue  # a blank line
-            if not code.isascii() or not code.isdigit() or len(code) not in (2, 4, 6, 7, 8, 9, 10):
-                hint = " (a lost leading zero?)" if code.isdigit() and len(code) in (1, 3, 5) else ""
-                raise QueryError(f"{p}, row {row}: {rec['hs_code']!r} is not a code of 2, 4 or 6 to 10 digits{hint}")
             out.append(SanctionedCode(code, rec.get("program", ""), rec.get("listed", ""), row))
     if not out:
         raise QueryError(f"{p}: no HS codes listed")

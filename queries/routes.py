@@ -21,8 +21,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from conveyor.graph.errors import RowProblem
 from conveyor.graph.evidence import EvidenceStore, current_runs
 from conveyor.graph.store.base import GraphStore
+from conveyor.graph.types import HS_CHAPTER
 
 from .merged import MergedView
 from .saved import QueryError
@@ -46,6 +48,15 @@ RETURN c.id AS id, c.name AS name, c.country AS country, labels(c) AS labels,
        coalesce(c.supernode, false) AS supernode, c.incorporation_date AS incorporation_date,
        c.address AS address
 """
+
+
+def _is_chapter(code: Any) -> bool:
+    """Exactly an HS chapter as written: two ASCII digits (HS_CHAPTER; '٩٤' or '9 4' is not one)."""
+    try:
+        return isinstance(code, str) and HS_CHAPTER.clean(code) == code
+    except RowProblem:
+        return False
+
 
 def _linked(pattern: str, value: str) -> str:
     return f"UNWIND $ids AS id\nMATCH (c:Company {{id: id}}){pattern}\nRETURN id AS company, {value} AS linked"
@@ -131,7 +142,7 @@ class RouteSettings:
                 raise QueryError(f"route settings: sanctions_date must be YYYY-MM-DD, not "
                                  f"{self.sanctions_date!r}") from None
         for pair in self.concordances:
-            if len(pair) != 2 or not all(len(c) == 2 and c.isdigit() for c in pair):
+            if len(pair) != 2 or not all(_is_chapter(c) for c in pair):
                 raise QueryError(f"route settings: a concordance is two HS chapters (2 digits), not {set(pair)}")
         # Normal forms, so equal settings compare equal: "all" for every colony, upper-case country codes
         # (None when none are given), None for a supernode degree of 0 (only flagged companies).

@@ -9,7 +9,9 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from conveyor.graph.errors import RowProblem
 from conveyor.graph.files import atomic_output
+from conveyor.graph.types import HS_CODE
 from conveyor.queries.analysis import TRANSIT_COUNTRIES, code_switching, mirror_gaps, to_records, transit_shift
 
 from ..context import store_from
@@ -46,10 +48,15 @@ def emit(frame: pd.DataFrame, fmt: str, target: Path | None) -> None:
 
 
 def codes_option(text: str) -> list[str]:
-    codes = [c.replace(".", "").replace(" ", "") for c in text.split(",") if c.strip()]
-    bad = [c for c in codes if not c.isdigit() or not 2 <= len(c) <= 10]
-    if bad:
-        raise click.BadParameter(f"{bad} are not HS codes of 2 to 10 digits", param_hint="--codes")
+    """'9403.60, 4418' -> HS codes (2, 4, 6, 8, 9 or 10 digits: graph.types.HS_CODE), each checked."""
+    codes = []
+    for part in text.split(","):
+        try:
+            code = HS_CODE.clean(part)
+        except RowProblem as problem:
+            raise click.BadParameter(problem.reason, param_hint="--codes") from None
+        if code is not None:
+            codes.append(code)
     return codes
 
 
