@@ -51,11 +51,12 @@ from pathlib import Path
 from typing import Any
 
 import ijson
+from conveyor.graph.errors import RowProblem
 from conveyor.graph.schema import rel_type
+from conveyor.graph.types import PARTIAL_DATE, SHARE
 
 from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError
 from .csvfile import check_readable
-from .ftm import DateProblem, parse_partial_date
 from .names import normalise_country, normalise_name
 from .parse import json_nesting_problem
 from .records import country_row
@@ -67,10 +68,6 @@ SCHEMES = {"GB-COH": "registration_number", "XI-LEI": "lei", "LEI": "lei", "BY-U
            "RU-OGRN": "ogrn"}
 _ORG_ID_SCHEME = re.compile(r"^[A-Z]{2}-[A-Z0-9]+$")  # org-id.guide register prefixes, e.g. DK-CVR
 _ANONYMOUS = frozenset({"anonymousEntity", "unknownEntity", "anonymousPerson", "unknownPerson"})
-
-
-class FieldProblem(ValueError):
-    """(reason, field, value): one statement that cannot load, rejected with the reason."""
 
 
 @dataclass
@@ -129,7 +126,7 @@ def _statements(path: Path) -> Iterator[tuple[int, Any]]:
             fh.seek(skip)
             n = 0
             try:
-                for n, item in enumerate(ijson.items(fh, "item", use_float=True), start=1):  # noqa: B007
+                for n, item in enumerate(ijson.items(fh, "item", use_float=True), start=1):
                     yield n, item
             except ijson.JSONError as exc:
                 raise SourceError(path, f"broken JSON array after statement {n}: {str(exc).splitlines()[0]}",
@@ -262,18 +259,13 @@ def _one(stmt: Any, row: int, name: str, index: _Index, chunk: Chunk, builder: _
             _statement_04(stmt, row, name, index, builder, waiting, reject)
         else:
             _statement_02(stmt, row, name, index, builder, waiting, reject)
-    except (DateProblem, FieldProblem) as exc:
-        field_name, value = exc.args[1], exc.args[2]
-        reject(field_name, value, exc.args[0])
+    except RowProblem as problem:
+        reject(problem.field, problem.value, problem.reason)
 
 
 def _date(value: Any, field_name: str) -> str | None:
-    if value in (None, ""):
-        return None
-    try:
-        return parse_partial_date(str(value))
-    except DateProblem as exc:
-        raise DateProblem(str(exc), field_name, value) from None
+    date: str | None = PARTIAL_DATE.clean(value, field=field_name)
+    return date
 
 
 def _statement_04(stmt: dict[str, Any], row: int, name: str, index: _Index, builder: _Builder,
@@ -386,12 +378,13 @@ def _in_country(key: str, country: str | None, record_id: str, row: int, builder
 def _identifiers(items: Any) -> dict[str, str]:
     found: dict[str, str] = {}
     for ident in items if isinstance(items, list) else []:
-        if not isinstance(ident, dict) or not _text(ident.get("id")):
+        ident_id = _text(ident.get("id")) if isinstance(ident, dict) else None
+        if not isinstance(ident, dict) or not ident_id:
             continue
         scheme = (_text(ident.get("scheme")) or "").upper()
         target = SCHEMES.get(scheme) or ("registration_number" if _ORG_ID_SCHEME.match(scheme) else None)
         if target and target not in found:
-            found[target] = _text(ident["id"])
+            found[target] = ident_id
     return found
 
 
@@ -431,7 +424,7 @@ def _person(key: str, d: dict[str, Any], record_id: str, row: int, builder: _Bui
     _in_country(key, country, record_id, row, builder)
 
 
-def _interests(base: str, subject: str, party: str, interests: Any, closed: bool, stated: str | None,  # noqa: PLR0913  one interest statement's context; to become a type (issue 11 item 1)
+def _interests(base: str, subject: str, party: str, interests: Any, closed: bool, stated: str | None,
                record_id: str, row: int, index: _Index, builder: _Builder, waiting: list, reject: Any, *,
                component: bool = False) -> None:
     start_label, end_label = index.label.get(party, "Company"), index.label.get(subject, "Company")
@@ -448,7 +441,7 @@ def _interests(base: str, subject: str, party: str, interests: Any, closed: bool
         else:
             direct = _text(interest.get("directOrIndirect")) or _text(interest.get("interestLevel"))
             props = {**_share(interest.get("share")), "start": start, "end": end, "kind": kind,
-                     "direct": {"direct": True, "indirect": False}.get(direct),
+                     "direct": {"direct": True, "indirect": False}.get(direct or ""),
                      "component": True if component else None,
                      "status": "closed" if ended else "open"}
             rel = "OWNS"
@@ -468,12 +461,12 @@ def _interests(base: str, subject: str, party: str, interests: Any, closed: bool
 
 def _share(share: Any) -> dict[str, float]:
     """The share object -> share / share_min / share_max in percent. A share that is not an object, or a
-    bound that is not a number from 0 to 100 (a string, NaN, a negative), is a FieldProblem: the
+    bound that is not a number from 0 to 100 (a string, NaN, a negative), is a RowProblem: the
     interest is rejected with the reason rather than loaded with its share silently dropped."""
     if share is None:
         return {}
     if not isinstance(share, dict):
-        raise FieldProblem("share must be an object (exact, minimum, maximum)", "share", _shown(share))
+        raise RowProblem("share", _shown(share), "share must be an object (exact, minimum, maximum)")
     out: dict[str, float] = {}
     for field_name, target in (("exact", "share"), ("minimum", "share_min"), ("min", "share_min"),
                                ("exclusiveMinimum", "share_min"), ("maximum", "share_max"), ("max", "share_max"),
@@ -482,9 +475,14 @@ def _share(share: Any) -> dict[str, float]:
         # bool is an int in Python: 0.2's exclusiveMinimum/Maximum flags must not become 1.0 / 0.0
         if value is None or isinstance(value, bool):
             continue
-        if not isinstance(value, int | float) or not 0 <= value <= 100:  # NaN fails both comparisons
-            raise FieldProblem(f"share.{field_name} {_shown(value)} is not a percentage from 0 to 100",
-                               f"share.{field_name}", _shown(value))
+        # a number, as the standard says: a string is refused, not read as one (SHARE would take '30')
+        shown = f"share.{field_name}"
+        if not isinstance(value, int | float):
+            raise RowProblem(shown, _shown(value), f"{shown} {_shown(value)} is not a percentage from 0 to 100")
+        try:
+            percent = SHARE.clean(value, field=shown, what=shown)
+        except RowProblem as problem:
+            raise RowProblem(shown, _shown(value), problem.reason) from None
         if target not in out:
-            out[target] = float(value)
+            out[target] = percent
     return out

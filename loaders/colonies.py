@@ -3,19 +3,21 @@ row with the published source of its facts."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from conveyor.graph.errors import RowProblem
+from conveyor.graph.types import BOOL, COUNTRY, list_of
+
 from .base import Chunk, NodeBatch, Reject, RelBatch
 from .csvfile import read_csv_chunks
-from .names import normalise_country
+from .hs import CATALOGUE_CODES
 from .records import company_row, country_row, product_stub
 
 REQUIRED = ("colony_id", "name", "country", "source_url")
 OPTIONAL = ("name_local", "city", "region", "operator_enterprise", "operator_id", "products", "hs_codes",
             "source_title", "source_date", "synthetic")
-_HS = re.compile(r"^\d{2}(\d{2}){0,2}$", re.ASCII)  # ASCII digits only
+CODES = list_of(CATALOGUE_CODES)  # '9403.60; 4418': HS chapters, headings and HS6, as catalogues cite them
 
 
 def read_colonies(path: str | Path) -> Iterator[Chunk]:
@@ -26,13 +28,13 @@ def read_colonies(path: str | Path) -> Iterator[Chunk]:
         for rec in frame.to_dict("records"):
             row = rec.pop("_row")
             get = _getter(rec)
-            problem = _check(get)
-            if problem:
-                chunk.rejects.append(Reject(row, problem[0], get(problem[0]), problem[1], rec))
+            try:
+                country, codes = _cleaned(get)
+            except RowProblem as problem:
+                chunk.rejects.append(Reject(row, problem.field, get(problem.field), problem.reason, rec))
                 continue
-            colony_id, country = get("colony_id"), normalise_country(get("country"))
-            codes = [c.replace(".", "").strip() for c in get("hs_codes").split(";") if c.strip()]
-            synthetic = get("synthetic").lower() in ("true", "1", "yes")
+            colony_id = get("colony_id")
+            synthetic = BOOL.clean(get("synthetic"))
             colonies.append({"key": colony_id, "record_id": f"{Path(path).name}:{row}", "props": {
                 "name": get("name"), "name_local": get("name_local"), "city": get("city"),
                 "region": get("region"), "country": country,
@@ -71,14 +73,9 @@ def _getter(rec: dict) -> Callable[[str], str]:
     return lambda name: (rec.get(name) or "").strip()
 
 
-def _check(get: Callable[[str], str]) -> tuple[str, str] | None:
+def _cleaned(get: Callable[[str], str]) -> tuple[str, list[str]]:
+    """The row's country and HS codes, or the RowProblem that rejects it."""
     for name in REQUIRED:
         if not get(name):
-            return name, f"{name} is required (every colony fact must cite its published source)"
-    if normalise_country(get("country")) is None:
-        return "country", "not an ISO 3166 country code or name"
-    for code in get("hs_codes").split(";"):
-        code = code.replace(".", "").strip()
-        if code and not _HS.match(code):
-            return "hs_codes", f"{code!r} is not a 2, 4 or 6 digit HS code"
-    return None
+            raise RowProblem(name, "", f"{name} is required (every colony fact must cite its published source)")
+    return COUNTRY.clean(get("country"), field="country"), CODES.clean(get("hs_codes"), field="hs_codes") or []

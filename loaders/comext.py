@@ -16,22 +16,25 @@ codes as text (see loaders.hs: COMEXT_CODES); a value of 0 is published and kept
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from conveyor.graph.errors import RowProblem
+from conveyor.graph.types import HsCode
+
 from .base import Chunk
-from .comtrade import Problem, amount, country, flow_chunk, hs, period, renamed_frames, source_columns
-from .hs import COMEXT_CODES, CodeRule, code_rule
+from .comtrade import amount, country, flow_chunk, hs, period, renamed_frames, source_columns
+from .hs import COMEXT_CODES, code_rule
 
 FIELDS = ("REPORTER", "PARTNER", "PRODUCT_NC", "FLOW", "STAT_PROCEDURE", "PERIOD", "VALUE_EUR", "QUANTITY_KG")
 REQUIRED = ("REPORTER", "PARTNER", "PRODUCT_NC", "FLOW", "PERIOD", "VALUE_EUR")
 # Other names the bulk files and the Easy Comext export use for a field, in order of preference (the
 # canonical name itself comes after them): an ISO column before a numeric one of the same file.
-ALIASES = {"REPORTER": ("DECLARANT_ISO", "REPORTER", "DECLARANT"), "PARTNER": ("PARTNER_ISO",),
-           "STAT_PROCEDURE": ("STAT_REGIME",), "VALUE_EUR": ("VALUE_IN_EUROS",),
-           "QUANTITY_KG": ("QUANTITY_IN_KG",)}
+ALIASES: dict[str, Sequence[str]] = {
+    "REPORTER": ("DECLARANT_ISO", "REPORTER", "DECLARANT"), "PARTNER": ("PARTNER_ISO",),
+    "STAT_PROCEDURE": ("STAT_REGIME",), "VALUE_EUR": ("VALUE_IN_EUROS",), "QUANTITY_KG": ("QUANTITY_IN_KG",)}
 _EU_CODES = {"EL": "GR", "UK": "GB", "XI": "GB"}
 _FLOWS = {"1": "M", "2": "X"}
 
@@ -39,7 +42,7 @@ _FLOWS = {"1": "M", "2": "X"}
 def _country(text: str, column: str, what: str) -> str:
     code = (text or "").strip().upper()
     if len(code) == 2 and code.startswith("Q"):
-        raise Problem(f"{what} {text!r} is a Comext code for confidential or unspecified countries", column, text)
+        raise RowProblem(column, text, f"{what} {text!r} is a Comext code for confidential or unspecified countries")
     return country(_EU_CODES.get(code, code), column, what)
 
 
@@ -51,10 +54,10 @@ def _period(text: str) -> str:
     return period(text, "PERIOD")
 
 
-def _clean(rule: CodeRule, rec: dict[str, str]) -> tuple[dict[str, Any], tuple]:
+def _clean(rule: HsCode, rec: dict[str, str]) -> tuple[dict[str, Any], tuple]:
     flow = _FLOWS.get(rec.get("FLOW", ""))
     if flow is None:
-        raise Problem(f"FLOW {rec.get('FLOW')!r} is not 1 (import) or 2 (export)", "FLOW", rec.get("FLOW"))
+        raise RowProblem("FLOW", rec.get("FLOW"), f"FLOW {rec.get('FLOW')!r} is not 1 (import) or 2 (export)")
     reporter = _country(rec.get("REPORTER", ""), "REPORTER", "reporter")
     partner = _country(rec.get("PARTNER", ""), "PARTNER", "partner")
     code = hs(rec.get("PRODUCT_NC", ""), "PRODUCT_NC", rule)

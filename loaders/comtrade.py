@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from conveyor.graph.errors import RowProblem
+from conveyor.graph.types import AMOUNT, COUNTRY, HsCode
 
 from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError
 from .csvfile import check_readable, read_csv_chunks, read_header
-from .hs import CODE_OPTIONS, COMTRADE_CODES, CodeRule, code_rule
+from .hs import CODE_OPTIONS, COMTRADE_CODES, code_rule
 from .mapping import load_mapping
-from .names import normalise_country
-from .parse import FieldProblem, parse_amount
 from .records import product_stub
 
 # The columns this loader reads (a mapping may map only these: a column it would not use is an error,
@@ -43,57 +43,36 @@ _NO_PARTNER2 = {"", "W00", "ZZZ", "_X", "X1", "0"}
 _PERIOD = re.compile(r"^(\d{4})(?:-?(\d{2}))?$")
 
 
-class Problem(FieldProblem):
-    """A field problem that names the source column it came from."""
-
-    def __init__(self, reason: str, column: str, value: Any):
-        super().__init__(reason)
-        self.column, self.value = column, value
-
-
 def country(text: str, column: str, what: str) -> str:
     text = (text or "").strip()
-    if not text:
-        raise Problem(f"{what} is missing", column, text)
     if text.upper() in _AREAS:
-        raise Problem(f"{what} {text!r} is an area ({_AREAS[text.upper()]}), not a country", column, text)
-    code = normalise_country(text)
-    if code is None:
-        raise Problem(f"{what} {text!r} is not an ISO 3166 country", column, text)
-    return code
+        raise RowProblem(column, text, f"{what} {text!r} is an area ({_AREAS[text.upper()]}), not a country")
+    return str(COUNTRY.clean(text, field=column, what=what, required=True))
 
 
 def period(text: str, column: str) -> str:
     """'2023' -> '2023'; '202305' or '2023-05' -> '2023-05'."""
     m = _PERIOD.match((text or "").strip())
     if not m:
-        raise Problem(f"period {text!r} is not YYYY or YYYYMM", column, text)
+        raise RowProblem(column, text, f"period {text!r} is not YYYY or YYYYMM")
     year, month = int(m.group(1)), m.group(2)
     if not 1950 <= year <= 2100:
-        raise Problem(f"period {text!r}: year {year} is out of range", column, text)
+        raise RowProblem(column, text, f"period {text!r}: year {year} is out of range")
     if month is None:
         return f"{year:04d}"
     if not 1 <= int(month) <= 12:
-        raise Problem(f"period {text!r}: month {month} is not 01-12", column, text)
+        raise RowProblem(column, text, f"period {text!r}: month {month} is not 01-12")
     return f"{year:04d}-{month}"
 
 
-def hs(text: str, column: str, rule: CodeRule = COMTRADE_CODES) -> str:
-    try:
-        return rule.clean(text)
-    except FieldProblem as problem:
-        raise Problem(str(problem), column, text) from None
+def hs(text: str, column: str, rule: HsCode = COMTRADE_CODES) -> str:
+    return str(rule.clean(text, field=column, required=True))
 
 
 def amount(text: str, column: str, what: str, required: bool = False) -> float | None:
     """A published 0 is a value (a flow reported as nil, or rounded below the unit), never an error;
     `required`: an empty cell is."""
-    try:
-        value = parse_amount(text, what)
-    except FieldProblem as problem:
-        raise Problem(str(problem), column, text) from None
-    if required and value is None:
-        raise Problem(f"{what} is missing", column, text)
+    value: float | None = AMOUNT.clean(text, field=column, what=what, required=required)
     return value
 
 
@@ -108,7 +87,7 @@ Cleaner = Callable[[dict[str, str]], tuple[dict[str, Any], tuple]]
 
 def flow_chunk(frame, cleaner: Cleaner, kind: str, file_name: str, seen: dict[str, int]) -> Chunk:
     """TradeFlow nodes and OF edges for one frame; `cleaner(rec)` returns (props, identity) or raises
-    Problem. A second row with the same identity is rejected as a duplicate, never summed silently."""
+    RowProblem. A second row with the same identity is rejected as a duplicate, never summed silently."""
     chunk = Chunk(read=len(frame))
     flows, of, products = [], [], {}
     for raw in frame.to_dict("records"):
@@ -116,8 +95,8 @@ def flow_chunk(frame, cleaner: Cleaner, kind: str, file_name: str, seen: dict[st
         rec = {k: (v or "").strip() for k, v in raw.items()}
         try:
             props, ident = cleaner(rec)
-        except Problem as problem:
-            chunk.rejects.append(Reject(row, problem.column, problem.value, str(problem), raw))
+        except RowProblem as problem:
+            chunk.rejects.append(Reject(row, problem.field, problem.value, problem.reason, raw))
             continue
         key = flow_key(kind, ident)
         if key in seen:
@@ -178,11 +157,11 @@ def renamed_frames(path: Path, columns: SourceColumns, fields: Sequence[str]) ->
         yield out
 
 
-def _clean(rule: CodeRule, rec: dict[str, str]) -> tuple[dict[str, Any], tuple]:
+def _clean(rule: HsCode, rec: dict[str, str]) -> tuple[dict[str, Any], tuple]:
     flow = rec.get("flowCode", "").upper()
     if flow not in FLOWS:
-        raise Problem(f"flowCode {rec.get('flowCode')!r} is not one of {sorted(FLOWS)}", "flowCode",
-                      rec.get("flowCode"))
+        raise RowProblem("flowCode", rec.get("flowCode"), f"flowCode {rec.get('flowCode')!r} is not one of "
+                         f"{sorted(FLOWS)}")
     reporter = country(rec.get("reporterISO", ""), "reporterISO", "reporter")
     partner = country(rec.get("partnerISO", ""), "partnerISO", "partner")
     p2_text = rec.get("partner2ISO", "")

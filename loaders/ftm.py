@@ -57,7 +57,6 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -65,8 +64,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conveyor.graph.errors import RowProblem
 from conveyor.graph.schema import node_type, rel_type
 from conveyor.graph.store.base import GraphStore
+from conveyor.graph.types import PARTIAL_DATE, SHARE
 from followthemoney import model
 from followthemoney.exc import InvalidData
 from followthemoney.proxy import EntityProxy
@@ -114,39 +115,12 @@ DESIGNATED_TOPIC = "sanction"  # OpenSanctions: listed; sanction.linked / .contr
 TOPIC_REASON = "FtM topic sanction"
 MISSING_ADDRESS = "address not found"
 
-_PARTIAL_DATE = re.compile(
-    r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?"  # year, month, day
-    r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"  # an optional time of day
-)
-
-
-class DateProblem(ValueError):
-    pass
-
-
-def parse_partial_date(text: str) -> str:
-    """'2019', '2019-05', '2019-05-01' (or a timestamp on that day) -> the date as given; else raise."""
-    text = str(text).strip()
-    found = _PARTIAL_DATE.match(text)
-    if not found:
-        raise DateProblem(f"{text!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
-    year, month, day = found.groups()
-    if "T" in text or " " in text:
-        if day is None:
-            raise DateProblem(f"{text!r} has a time but no full date")
-    try:
-        dt.date(int(year), int(month or 1), int(day or 1))
-    except ValueError:
-        raise DateProblem(f"{text!r} is not a real calendar date") from None
-    return "-".join(p for p in (year, month, day) if p)
-
-
 def allowed_labels(schema_name: str, prop: str) -> tuple[str, ...]:
     """The node labels an FtM entity property may point at, from the property's range: a Company for
     an Asset or Organization, a Person for a Person, either for a LegalEntity or a Thing."""
-    target = model.get(schema_name).properties[prop].range
+    target = model.schemata[schema_name].properties[prop].range
     return tuple(label for label in PARTY_LABELS
-                 if any(model.get(s).is_a(target) for s, mapped in NODE_LABELS.items() if mapped == label))
+                 if any(model.schemata[s].is_a(target) for s, mapped in NODE_LABELS.items() if mapped == label))
 
 
 def read_ftm(path: str | Path, *, source: str, mapping: Path | None = None) -> Iterator[Chunk]:
@@ -404,7 +378,7 @@ class _ChunkBuilder:
 Rejecter = Callable[[str, Any, str], None]
 
 
-def _one_line(text: str, line_no: int, name: str, state: _State, chunk: Chunk, builder: _ChunkBuilder) -> None:  # noqa: C901  one FtM line: a flat dispatch over schemata, each branch small
+def _one_line(text: str, line_no: int, name: str, state: _State, chunk: Chunk, builder: _ChunkBuilder) -> None:
     summary: dict[str, Any] = {}
 
     def reject(field: str, value: Any, reason: str) -> None:
@@ -427,7 +401,8 @@ def _one_line(text: str, line_no: int, name: str, state: _State, chunk: Chunk, b
         return
     summary.update({"id": data.get("id"), "schema": data.get("schema")})
     schema_name = data.get("schema")
-    if not isinstance(schema_name, str) or model.get(schema_name) is None:
+    schema = model.get(schema_name) if isinstance(schema_name, str) else None
+    if schema is None:
         reject("schema", schema_name, "not a FollowTheMoney schema")
         return
     entity_id = data.get("id")
@@ -438,7 +413,6 @@ def _one_line(text: str, line_no: int, name: str, state: _State, chunk: Chunk, b
     if props is not None and not isinstance(props, dict):
         reject("properties", str(props)[:80], "properties must be an object of lists")
         return
-    schema = model.get(schema_name)
     mapped = NODE_LABELS.get(schema.name) or (schema.name if schema.name in LINKS else None)
     if mapped is None:
         reject("schema", schema.name, f"FtM schema {schema.name} is not modelled in the Conveyor graph")
@@ -449,9 +423,9 @@ def _one_line(text: str, line_no: int, name: str, state: _State, chunk: Chunk, b
         dates[prop] = []
         for value in _as_list((props or {}).get(prop)):
             try:
-                dates[prop].append(parse_partial_date(value))
-            except DateProblem as exc:
-                reject(prop, value, str(exc))
+                dates[prop].append(PARTIAL_DATE.clean(value, field=prop, required=True))
+            except RowProblem as problem:
+                reject(prop, value, problem.reason)
                 return
     try:
         proxy = model.get_proxy({"id": entity_id, "schema": schema.name, "properties": props or {}}, cleaned=False)
@@ -674,9 +648,8 @@ _PSC = re.compile(r"shares\s+(\d+)\s+to\s+(\d+)\s+percent", re.IGNORECASE)
 
 
 def _number(text: str) -> float:
-    value = float(text.replace(",", "."))
-    if not 0 <= value <= 100:
-        raise ValueError(f"percentage {text!r} is outside 0-100")
+    """A percentage figure (RowProblem, a ValueError, when it is not one from 0 to 100)."""
+    value: float = SHARE.clean(text, what="share", required=True)
     return value
 
 
@@ -694,7 +667,7 @@ def share_range(text: str) -> tuple[float, float]:
             low, high = (ends[0], values[0]) if ends[0] is not None else (values[0], ends[1])
         if low > high:
             raise ValueError(f"percentage {text!r} is a range from high to low")
-        return low, high  # type: ignore[return-value]
+        return low, high
     raise ValueError(f"percentage {text!r} is not a number or a range")
 
 

@@ -15,14 +15,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from conveyor.graph.errors import RowProblem
+from conveyor.graph.types import COUNTRY, DATE
+
 from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError, chunked
 from .csvfile import check_readable, read_csv_chunks, read_header
-from .names import normalise_country
-from .parse import FieldProblem, parse_date
 from .records import company_row, country_row
 
-LEVEL1_REQUIRED = ("LEI", "Entity.LegalName")
-LEVEL2_REQUIRED = ("Relationship.StartNode.NodeID", "Relationship.EndNode.NodeID", "Relationship.RelationshipType")
+LEVEL1_REQUIRED: tuple[str, ...] = ("LEI", "Entity.LegalName")
+LEVEL2_REQUIRED: tuple[str, ...] = ("Relationship.StartNode.NodeID", "Relationship.EndNode.NodeID",
+                                     "Relationship.RelationshipType")
 XML_CHUNK = 5_000
 
 # Level 2 types: consolidation is CONSOLIDATED_BY; branch and fund links are declared associations.
@@ -108,35 +110,24 @@ def _chunk(file: str, level: int, records: list[tuple[int, dict[str, Any]]], see
         rec = {k: (v or "").strip() if isinstance(v, str) or v is None else str(v) for k, v in rec.items()}
         try:
             build(chunk, file, row, rec, seen)
-        except _Bad as bad:
+        except RowProblem as bad:
             chunk.rejects.append(Reject(row, bad.field, rec.get(bad.field, ""), bad.reason, rec))
     return chunk
-
-
-class _Bad(Exception):
-    def __init__(self, field: str, reason: str):
-        super().__init__(reason)
-        self.field, self.reason = field, reason
 
 
 def _lei(rec: dict[str, str], field: str) -> str:
     value = rec.get(field, "").upper()
     if not value:
-        raise _Bad(field, f"{field} is missing")
+        raise RowProblem(field, reason=f"{field} is missing")
     problem = lei_problem(value)
     if problem:
-        raise _Bad(field, f"invalid LEI: {problem}")
+        raise RowProblem(field, reason=f"invalid LEI: {problem}")
     return value
 
 
 def _date(rec: dict[str, str], field: str) -> str | None:
-    text = rec.get(field, "")
-    if not text:
-        return None
-    try:
-        return parse_date(text)
-    except FieldProblem as exc:
-        raise _Bad(field, str(exc)) from None
+    date: str | None = DATE.clean(rec.get(field, ""), field=field)
+    return date
 
 
 def _batch(chunk: Chunk, label: str, row: dict[str, Any]) -> None:
@@ -158,14 +149,12 @@ def _rel(chunk: Chunk, rel: str, start: str, end: str, row: dict[str, Any]) -> N
 def _level1(chunk: Chunk, file: str, row: int, rec: dict[str, str], seen: dict[str, int]) -> None:
     lei = _lei(rec, "LEI")
     if lei in seen:
-        raise _Bad("LEI", f"duplicate LEI {lei} (first at row {seen[lei]})")
+        raise RowProblem("LEI", reason=f"duplicate LEI {lei} (first at row {seen[lei]})")
     name = rec.get("Entity.LegalName", "")
     if not name:
-        raise _Bad("Entity.LegalName", "Entity.LegalName is missing")
+        raise RowProblem("Entity.LegalName", reason="Entity.LegalName is missing")
     raw_country = rec.get("Entity.LegalAddress.Country", "")
-    country = normalise_country(raw_country)
-    if raw_country and country is None:
-        raise _Bad("Entity.LegalAddress.Country", f"{raw_country!r} is not an ISO 3166 country")
+    country = COUNTRY.clean(raw_country, field="Entity.LegalAddress.Country", what="country")
     created = _date(rec, "Entity.EntityCreationDate")
     seen[lei] = row
     aliases = [v for k, v in rec.items() if v and re.match(
@@ -203,20 +192,18 @@ def _level2(chunk: Chunk, file: str, row: int, rec: dict[str, str], seen: dict[s
     end = _lei(rec, "Relationship.EndNode.NodeID")
     rtype = rec.get("Relationship.RelationshipType", "").upper()
     if rtype not in CONSOLIDATION and rtype not in ASSOCIATION:
-        raise _Bad("Relationship.RelationshipType", f"unknown relationship type {rtype!r}; expected one of "
-                                                    f"{[*CONSOLIDATION, *ASSOCIATION]}")
+        raise RowProblem("Relationship.RelationshipType", reason=f"unknown relationship type {rtype!r}; "
+                         f"expected one of {[*CONSOLIDATION, *ASSOCIATION]}")
     rel_key = f"{start}|{end}|{rtype}"
     if rel_key in seen:
-        raise _Bad("Relationship.StartNode.NodeID", f"duplicate relationship {rel_key} (first at row {seen[rel_key]})")
+        raise RowProblem("Relationship.StartNode.NodeID",
+                         reason=f"duplicate relationship {rel_key} (first at row {seen[rel_key]})")
     period = next((p for p in _periods(rec).values() if p.get("periodtype", ("", ""))[1] == "RELATIONSHIP_PERIOD"),
                   {})
     dates = {}
     for which in ("startdate", "enddate"):
         column, text = period.get(which, ("", ""))
-        try:
-            dates[which] = parse_date(text) if text else None
-        except FieldProblem as exc:
-            raise _Bad(column, str(exc)) from None
+        dates[which] = DATE.clean(text, field=column)
     seen[rel_key] = row
     status = rec.get("Relationship.RelationshipStatus") or None
     base = {"start": f"lei:{start}", "end": f"lei:{end}", "rel_key": rel_key, "record_id": f"{file}:{row}",

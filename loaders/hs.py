@@ -9,7 +9,7 @@ Commodity codes: the HS has 2, 4 and 6 digits; national nomenclatures extend the
 (Comext, the EU sanctions annexes) 8 digits, TARIC, HMRC import codes and US HTS 10, Japan's
 statistical codes 9. A code is kept at the precision its source gives. Which lengths a source
 publishes, and whether it publishes codes as numbers (so a code of chapters 01-09 loses its leading
-zero: HMRC's OTS `CommodityId`, a file saved through a spreadsheet), is a `CodeRule` per format,
+zero: HMRC's OTS `CommodityId`, a file saved through a spreadsheet), is an `HsCode` type per format,
 overridable in a mapping (`code_digits:`, `codes_lose_leading_zero:`):
 - comext: CN codes as text, 2, 4, 6 or 8 digits (the bulk files carry HS aggregates too);
 - comtrade: HS codes as text, 2, 4 or 6 digits, and national tariff lines of 8, 9 or 10;
@@ -21,17 +21,16 @@ source is declared to publish codes as numbers. A 9-digit code where 9 digits ar
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
+
+from conveyor.graph.errors import RowProblem
+from conveyor.graph.types import HsCode
 
 from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError
 from .csvfile import read_csv_chunks
-from .parse import FieldProblem
 
 COLUMNS = ("section", "hscode", "description", "parent", "level")
-_DIGITS = re.compile(r"^[0-9]+$")  # \d would take Arabic-Indic or full-width digits
 ROOT = "TOTAL"
 
 
@@ -66,8 +65,10 @@ def read_hs(path: str | Path) -> Iterator[Chunk]:
 def _check(code: str, level: str, parent: str) -> tuple[str, str] | None:
     if code == ROOT:
         return None
-    if not _DIGITS.match(code):
-        return "hscode", "HS code must be digits only"
+    try:
+        NOMENCLATURE_CODES.clean(code)
+    except RowProblem as problem:
+        return "hscode", problem.reason
     if level not in ("2", "4", "6", "8", "10"):
         return "level", "level must be 2, 4 or 6 (HS), 8 (CN8) or 10 (TARIC, HMRC, US HTS)"
     if len(code) != int(level):
@@ -80,59 +81,19 @@ def _check(code: str, level: str, parent: str) -> tuple[str, str] | None:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Commodity codes at the precision sources publish them.
+# Commodity codes at the precision sources publish them: the one HS type (conveyor.graph.types.HsCode)
+# with each format's lengths; a mapping may declare its source's own.
 
-_SEPARATORS = re.compile(r"[\s.\-]")
 CODE_OPTIONS = ("code_digits", "codes_lose_leading_zero")  # mapping keys a trade loader applies
+COMEXT_CODES = HsCode("Comext (CN)", (2, 4, 6, 8), mapping_hints=True)
+COMTRADE_CODES = HsCode("Comtrade", (2, 4, 6, 8, 9, 10), mapping_hints=True)
+SHIPMENT_CODES = HsCode("shipment", (2, 4, 6, 8, 9, 10), mapping_hints=True)
+NOMENCLATURE_CODES = HsCode("HS nomenclature", (2, 4, 6, 8, 10))
+CATALOGUE_CODES = HsCode("catalogue", (2, 4, 6))  # colony catalogues cite HS chapters, headings, HS6
 
 
-@dataclass(frozen=True)
-class CodeRule:
-    """Which code lengths a source publishes, and whether as numbers (leading zeros lost)."""
-    source: str
-    lengths: tuple[int, ...]
-    numeric: bool = False
-
-    def describe(self) -> str:
-        *head, last = [str(n) for n in self.lengths]
-        return (f"{', '.join(head)} or {last}" if head else last) + " digits"
-
-    def clean(self, text: str) -> str:
-        """'9403.60.10' -> '94036010'; raises FieldProblem naming why a code is not one of this source's."""
-        code = _SEPARATORS.sub("", text or "")
-        if not code:
-            raise FieldProblem("HS code is missing")
-        # ASCII digits only: str.isdigit would take Arabic-Indic or superscript digits as a code.
-        if not code.isascii() or not code.isdigit() or len(code) > 12:
-            raise FieldProblem(f"{text!r} is not an HS code of 2 to 10 digits")
-        problem = self.problem(len(code))
-        if problem == "restore":
-            return "0" + code  # published as a number: the zero of chapters 01-09 is given back
-        if problem:
-            raise FieldProblem(f"{text!r} {problem}")
-        return code
-
-    def problem(self, digits: int) -> str | None:
-        """None for a published length; 'restore' for a number that lost its leading zero; else why not."""
-        if digits in self.lengths:
-            return None
-        if digits + 1 in self.lengths:
-            if self.numeric:
-                return "restore"
-            return (f"has {'an odd number of' if digits % 2 else 'one digit short of published'} digits "
-                    f"({digits}; {self.source} codes have {self.describe()}): a lost leading zero? "
-                    "If the source publishes codes as numbers, say `codes_lose_leading_zero: true` in a mapping")
-        return (f"has {digits} digits; {self.source} codes have {self.describe()} "
-                "(a mapping can declare its source's lengths with `code_digits:`)")
-
-
-COMEXT_CODES = CodeRule("Comext (CN)", (2, 4, 6, 8))
-COMTRADE_CODES = CodeRule("Comtrade", (2, 4, 6, 8, 9, 10))
-SHIPMENT_CODES = CodeRule("shipment", (2, 4, 6, 8, 9, 10))
-
-
-def code_rule(default: CodeRule, options: Mapping[str, object], mapping_path: str | Path | None) -> CodeRule:
-    """The format's rule, with what a mapping declares about its source's codes applied."""
+def code_rule(default: HsCode, options: Mapping[str, object], mapping_path: str | Path | None) -> HsCode:
+    """The format's code type, with what a mapping declares about its source's codes applied."""
     lengths, numeric = default.lengths, default.numeric
     if "code_digits" in options:
         given = options["code_digits"]
@@ -149,4 +110,4 @@ def code_rule(default: CodeRule, options: Mapping[str, object], mapping_path: st
                               field="codes_lose_leading_zero")
         numeric = flag
     source = default.source if lengths == default.lengths else f"this source's (mapping {mapping_path})"
-    return CodeRule(source, lengths, numeric)
+    return HsCode(source, lengths, numeric, default.mapping_hints)

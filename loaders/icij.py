@@ -18,10 +18,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from conveyor.graph.errors import RowProblem
+from conveyor.graph.types import DATE
+
 from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError
 from .csvfile import check_readable, read_csv_chunks, read_header
 from .names import normalise_country, normalise_name
-from .parse import FieldProblem, parse_date
 
 SUPERNODE_DEGREE = 500
 
@@ -50,7 +52,8 @@ def parse_icij_date(text: str) -> str:
             return dt.datetime.strptime(text, fmt).date().isoformat()
         except ValueError:
             continue
-    return parse_date(text)
+    date: str = DATE.clean(text, required=True)
+    return date
 
 
 def _files(p: Path) -> list[Path]:
@@ -106,7 +109,7 @@ def _bad_date(rec: dict[str, str], fields: tuple[str, ...]) -> tuple[str, str] |
         if rec.get(name):
             try:
                 rec[name] = parse_icij_date(rec[name])
-            except FieldProblem as exc:
+            except RowProblem as exc:
                 return name, str(exc)
     return None
 

@@ -1,5 +1,5 @@
-"""Names, countries and identifiers normalised with the field's libraries (rigour, fingerprints,
-pycountry), so the same company spelled differently in two files gets the same key."""
+"""Names and identifiers normalised with the field's libraries (rigour, fingerprints), so the same
+company spelled differently in two files gets the same key. Countries: conveyor.graph.types.COUNTRY."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import re
 from collections.abc import Iterable
 
 import fingerprints
-import pycountry
 from conveyor.graph.keys import bounded
+from conveyor.graph.types import country_code as normalise_country  # noqa: F401  the one country rule, re-exported
 from rigour.names import remove_org_types
 
 # Belarusian and Russian state-enterprise forms that rigour's list does not carry (ISO 20275 ELF
@@ -29,18 +29,6 @@ def normalise_name(name: str | None) -> str:
     stripped = remove_org_types(name.casefold())
     stripped = _EXTRA_FORMS.sub(" ", stripped)
     return fingerprints.generate(stripped) or fingerprints.generate(name) or ""
-
-
-@functools.lru_cache(maxsize=4096)
-def normalise_country(value: str | None) -> str | None:
-    """ISO 3166-1 alpha-2 from a code (BY, BLR) or a name (Belarus); None if it is not a country."""
-    if not value or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        return pycountry.countries.lookup(text).alpha_2
-    except LookupError:  # no fuzzy guess: 'xx' must not become Malta
-        return None
 
 
 def company_key(name: str, country: str | None) -> str:

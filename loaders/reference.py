@@ -23,8 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conveyor.graph.errors import RowProblem
+from conveyor.graph.types import PARTIAL_DATE
+
 from .base import Chunk, NodeBatch, Reject, RelBatch
-from .colonies import read_colonies
+from .colonies import CODES, read_colonies
 from .csvfile import read_csv_chunks
 from .names import normalise_name, search_keys
 
@@ -34,9 +37,7 @@ FACT_FIELDS = (*NAME_FIELDS, "brand", "unp", "address", "colony_id", "parent_org
                "role", "structure", "naming_convention", "city", "nickname")
 BASES = ("published", "transliterated", "identified")
 FILES = ("colonies.csv", "organisations.csv", "facts.csv", "people.csv")  # load order
-_HS = re.compile(r"^\d{2}(\d{2}){0,2}$")
-_UNP = re.compile(r"^\d{9}$")
-_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_UNP = re.compile(r"^\d{9}$", re.ASCII)  # ASCII digits only
 
 
 @dataclass(frozen=True)
@@ -292,7 +293,15 @@ def _entity_nodes(entities: dict[str, _Entity], ctx: _Context) -> list[NodeBatch
 
 
 def _codes(cell: str) -> list[str]:
-    return [c.replace(".", "").strip() for c in (cell or "").split(";") if c.strip()]
+    """A cell's HS codes, cleaned; a bad one is left out here (its row was rejected naming it: a fact by
+    _check_fact, a colony by the colonies loader)."""
+    out: list[str] = []
+    for code in (cell or "").split(";"):
+        try:
+            out += CODES.clean(code) or []
+        except RowProblem:
+            continue
+    return out
 
 
 def _check_fact(get: Callable[[str], str], ctx: _Context) -> tuple[str, str] | None:
@@ -316,12 +325,12 @@ def _check_fact(get: Callable[[str], str], ctx: _Context) -> tuple[str, str] | N
         return "value", "no colony with that id in colonies.csv"
     if field == "parent_org_id" and value not in ctx.orgs:
         return "value", "no organisation with that id in organisations.csv"
-    codes = _codes(get("hs_code"))
-    if codes and field not in ("product", "goods_sold"):
+    if get("hs_code").strip(" ;") and field not in ("product", "goods_sold"):
         return "hs_code", "HS codes belong only on product / goods_sold facts"
-    bad = [c for c in codes if not _HS.match(c)]
-    if bad:
-        return "hs_code", f"{bad[0]!r} is not a 2, 4 or 6 digit HS code"
+    try:
+        CODES.clean(get("hs_code"))
+    except RowProblem as problem:
+        return "hs_code", problem.reason
     return _cited(get, ctx)
 
 
@@ -376,6 +385,8 @@ def _check_person(get: Callable[[str], str], ctx: _Context) -> tuple[str, str] |
     linked = get("linked_entity_id")
     if linked not in ctx.colonies and linked not in ctx.orgs:
         return "linked_entity_id", "no colony (colonies.csv) or organisation (organisations.csv) with that id"
-    if get("listing_date") and not _DATE.match(get("listing_date")):
-        return "listing_date", "not a date YYYY, YYYY-MM or YYYY-MM-DD"
+    try:
+        PARTIAL_DATE.clean(get("listing_date"))
+    except RowProblem as problem:
+        return "listing_date", problem.reason
     return _cited(get, ctx)

@@ -14,14 +14,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from conveyor.graph.errors import RowProblem
 from conveyor.graph.schema import COMPANY_ROLES
+from conveyor.graph.types import COUNTRY, DATE, SHARE, Date, country_code
 
 from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError
 from .csvfile import check_readable, read_csv_chunks, read_header
 from .gleif import lei_problem
 from .mapping import Mapping, load_mapping, template_fields
-from .names import normalise_country, normalise_name
-from .parse import DATE_FORMATS, FieldProblem, parse_amount, parse_date
+from .names import normalise_name
 from .records import company_row, country_row
 
 FIELDS = (
@@ -73,7 +74,7 @@ def read_registry_csv(path: str | Path, *, source: str, mapping: str | Path | No
 
 
 def _read(p: Path, m: Mapping, key_template: str, parent_template: str, roles: tuple[str, ...]) -> Iterator[Chunk]:
-    formats = m.date_formats or DATE_FORMATS
+    date = DATE.with_formats(m.date_formats)
     owns: list[dict[str, Any]] = []  # emitted after every company, so a parent later in the file is found
     seen: dict[str, int] = {}
     for frame in read_csv_chunks(p, tuple(m.columns.values())):
@@ -83,22 +84,18 @@ def _read(p: Path, m: Mapping, key_template: str, parent_template: str, roles: t
             row = raw.pop("_row")
             rec = m.apply(raw)
             try:
-                props = _props(rec, formats)
+                props = _props(rec, date)
                 key = _key(key_template, rec)
                 if key in seen:
-                    raise _Bad(next(iter(_fields(key_template))), f"duplicate key {key} (first at row {seen[key]})")
+                    raise RowProblem(next(iter(_fields(key_template))),
+                                     reason=f"duplicate key {key} (first at row {seen[key]})")
                 parent = _key(parent_template, rec, optional=True) if parent_template else None
-                share = parse_amount(rec.get("parent_share", ""), "parent_share") if parent else None
-                if share is not None and share > 100:
-                    raise _Bad("parent_share", f"share {share:g} is over 100 %")
-            except _Bad as bad:
+                share = SHARE.clean(rec.get("parent_share", ""), field="parent_share") if parent else None
+            except RowProblem as bad:
                 chunk.rejects.append(Reject(row, m.columns.get(bad.field, bad.field), rec.get(bad.field, ""),
                                             bad.reason, raw))
                 continue
-            except FieldProblem as exc:
-                chunk.rejects.append(Reject(row, m.columns.get("parent_share", "parent_share"),
-                                            rec.get("parent_share"), str(exc), raw))
-                continue
+            assert key is not None  # _key returns None only when optional
             seen[key] = row
             country = props.pop("country")
             company = company_row(rec["name"], country, record_id=f"{p.name}:{row}", key=key, **props)
@@ -150,12 +147,6 @@ def _roles(mp: Path, value: object) -> tuple[str, ...]:
     return tuple(roles)
 
 
-class _Bad(Exception):
-    def __init__(self, field: str, reason: str):
-        super().__init__(reason)
-        self.field, self.reason = field, reason
-
-
 def _fields(template: str) -> list[str]:
     return [f for _, f, _, _ in string.Formatter().parse(template) if f]
 
@@ -167,37 +158,30 @@ def _key(template: str, rec: dict[str, str], optional: bool = False) -> str | No
         if not value:
             if optional:
                 return None
-            raise _Bad(name, f"{name} is needed for the key ({template}) but is empty")
+            raise RowProblem(name, reason=f"{name} is needed for the key ({template}) but is empty")
         values[name] = value.lower() if name == "jurisdiction" else value
     return template.format(**values)
 
 
-def _props(rec: dict[str, str], formats: tuple[str, ...]) -> dict[str, Any]:
+def _props(rec: dict[str, str], date: Date) -> dict[str, Any]:
     if not rec.get("name"):
-        raise _Bad("name", "name is missing")
+        raise RowProblem("name", reason="name is missing")
     for name, (shape, why) in _ID_SHAPES.items():
         if rec.get(name) and not shape.match(rec[name]):
-            raise _Bad(name, f"{rec[name]!r} is not a valid {name.upper()}: {why}")
+            raise RowProblem(name, reason=f"{rec[name]!r} is not a valid {name.upper()}: {why}")
     if rec.get("lei"):
         rec["lei"] = rec["lei"].upper()
         problem = lei_problem(rec["lei"])
         if problem:
-            raise _Bad("lei", f"invalid LEI: {problem}")
+            raise RowProblem("lei", reason=f"invalid LEI: {problem}")
     if rec.get("parent_id") and "unp" in rec and not _ID_SHAPES["unp"][0].match(rec["parent_id"]):
-        raise _Bad("parent_id", f"{rec['parent_id']!r} is not a valid UNP: {_ID_SHAPES['unp'][1]}")
+        raise RowProblem("parent_id", reason=f"{rec['parent_id']!r} is not a valid UNP: {_ID_SHAPES['unp'][1]}")
     dates: dict[str, str | None] = {}
     for name in _DATES:
-        try:
-            dates[name] = parse_date(rec[name], formats) if rec.get(name) else None
-        except FieldProblem as exc:
-            raise _Bad(name, str(exc)) from None
-    country = None
-    if rec.get("country"):
-        country = normalise_country(rec["country"])
-        if country is None:
-            raise _Bad("country", f"{rec['country']!r} is not an ISO 3166 country")
-    elif rec.get("jurisdiction"):  # OpenCorporates 'gb', 'us_de': the country is the part before '_'
-        country = normalise_country(re.split(r"[_\-]", rec["jurisdiction"])[0])
+        dates[name] = date.clean(rec.get(name), field=name)
+    country = COUNTRY.clean(rec.get("country"), field="country")
+    if country is None and rec.get("jurisdiction"):  # OpenCorporates 'gb', 'us_de': the part before '_'
+        country = country_code(re.split(r"[_\-]", rec["jurisdiction"])[0])
     aliases = [a.strip() for a in rec.get("aliases", "").split(";") if a.strip()]
     if rec.get("name_local") and rec["name_local"] != rec["name"]:
         aliases.append(rec["name_local"])

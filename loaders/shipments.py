@@ -20,13 +20,13 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from conveyor.graph.evidence import COLUMNS, SCHEMA
 from conveyor.graph.keys import MAX_INDEXED_BYTES, bounded
+from conveyor.graph.types import AMOUNT, BOOL, COUNTRY, DATE, NUL, Column
 
 from .base import Reject, SourceError
 from .csvfile import check_readable, read_header
-from .hs import CODE_OPTIONS, SHIPMENT_CODES, CodeRule, code_rule
+from .hs import CODE_OPTIONS, SHIPMENT_CODES, code_rule
 from .mapping import Mapping, identity_mapping, load_mapping
-from .names import company_key, normalise_country, normalise_name
-from .parse import DATE_FORMATS, THOUSANDS_BY_COMMA, THOUSANDS_BY_POINT
+from .names import company_key, normalise_name
 
 FIELDS = (
     "shipment_id", "date", "exporter_name", "exporter_country", "exporter_id", "exporter_address",
@@ -43,7 +43,6 @@ _AMOUNTS = (("value", "value"), ("quantity", "quantity"), ("weight_kg", "weight"
 _COUNTRIES = (("exporter_country", "exporter country"), ("importer_country", "importer country"),
               ("notify_country", "notify country"), ("origin_country", "origin"))
 _TEXT = ("description", "unit", "port_lading", "port_unlading", "place_of_receipt")
-_DATE_WITH_TIME = r"^(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
 _ARROW_STR = pd.StringDtype("pyarrow")
 _ID_KEYS = ("conveyor-ship-a1", "conveyor-ship-b2")  # 16-byte SipHash keys: fixed, so ids are stable
 
@@ -155,6 +154,12 @@ class _Rejects:
             self.found.append((np.flatnonzero(mask), field_name, reason))
             self.bad |= mask
 
+    def take(self, column: Column, field_name: str) -> pd.Series:
+        """A type's column cleaner's problems as rejects of this field; its cleaned values."""
+        for mask, reason in column.problems:
+            self.add(mask, field_name, reason)
+        return column.values
+
 
 def clean_frame(frame: pd.DataFrame, mapping: Mapping, file_name: str, source: str,
                 first_row: int, earlier: SeenIds | None = None) -> ShipmentBatch:
@@ -165,23 +170,22 @@ def clean_frame(frame: pd.DataFrame, mapping: Mapping, file_name: str, source: s
     out: dict[str, Any] = {}
     for name in rec.columns:  # a NUL byte fails a whole write batch in FalkorDB: this row only, here
         if rec[name].dtype == object or pd.api.types.is_string_dtype(rec[name]):
-            nul = rec[name].str.contains("\x00", regex=False).fillna(False).to_numpy(dtype=bool)
+            nul = rec[name].str.contains(NUL, regex=False).fillna(False).to_numpy(dtype=bool)
             if nul.any():
                 rejects.add(nul, name, f"{name} contains a NUL byte (\\x00)")
     for name in ("exporter_name", "importer_name"):
         rejects.add(rec[name] == "", name, f"{name} is missing")
-    formats = mapping.date_formats or DATE_FORMATS
-    out["date"] = _dates(rec["date"], formats, rejects)
-    hs = _hs_codes(rec["hs_code"], code_rule(SHIPMENT_CODES, mapping.options, "mapping"), rejects)
+    out["date"] = rejects.take(DATE.with_formats(mapping.date_formats).clean_column(rec["date"]), "date")
+    hs = rejects.take(code_rule(SHIPMENT_CODES, mapping.options, "mapping").clean_column(rec["hs_code"]), "hs_code")
     out["hs_code"], out["hs6"] = hs, hs.str.slice(0, 6)
     for name, what in _AMOUNTS:
-        out[name] = _amounts(rec[name], name, what, rejects)
+        out[name] = rejects.take(AMOUNT.clean_column(rec[name], what), name)
     for name, what in _COUNTRIES:
-        out[name] = _countries(rec[name], name, what, rejects)
+        out[name] = rejects.take(COUNTRY.clean_column(rec[name], what), name)
     for name in _TEXT:
         out[name] = rec[name].mask(rec[name] == "")
     out["currency"] = rec["currency"].str.upper().mask(rec["currency"] == "")
-    out["synthetic"] = rec["synthetic"].str.lower().isin(["true", "1", "yes"]).to_numpy(dtype=bool)
+    out["synthetic"] = BOOL.clean_column(rec["synthetic"]).values.to_numpy(dtype=bool)
     for role in PARTIES:
         out[f"{role}_name"] = rec[f"{role}_name"].mask(rec[f"{role}_name"] == "")
     keys = {role: _company_keys(rec, out, role) for role in PARTIES}
@@ -245,81 +249,6 @@ def _reject_duplicates(ids: np.ndarray, rows: np.ndarray, rejects: _Rejects, ear
     if earlier is not None:
         kept = np.flatnonzero(~rejects.bad)
         earlier.add(ids[kept], rows[kept])
-
-
-def _dates(text: pd.Series, formats: tuple[str, ...], rejects: _Rejects) -> pd.Series:
-    with_time = text.str.extract(_DATE_WITH_TIME, expand=False)
-    text = with_time.fillna(text).astype(_ARROW_STR)
-    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    for fmt in formats:
-        todo = parsed.isna() & (text != "")
-        if not todo.any():
-            break
-        parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-    rejects.add(text == "", "date", "date is missing")
-    bad = parsed.isna().to_numpy()
-    values = text.to_numpy()
-    rejects.add(bad, "date", lambda i: f"{values[i]!r} is not a date in any of {list(formats)}")
-    iso = parsed.to_numpy().astype("datetime64[D]").astype(str)
-    return pd.Series(iso, index=text.index).mask(bad)
-
-
-def _hs_codes(text: pd.Series, rule: CodeRule, rejects: _Rejects) -> pd.Series:
-    """CodeRule.clean column-wise: one rule check per distinct code length, not per row."""
-    code = text.str.replace(r"[\s.\-]", "", regex=True)
-    values = text.to_numpy()
-    rejects.add(code == "", "hs_code", "HS code is missing")
-    # ASCII digits only: str.isdigit would take Arabic-Indic or superscript digits as a code.
-    rejects.add(~code.str.fullmatch(r"[0-9]{1,12}").fillna(False), "hs_code",
-                lambda i: f"{values[i]!r} is not an HS code of 2 to 10 digits")
-    lengths = code.str.len().fillna(0).astype("int64")
-    for digits in sorted(set(lengths.unique().tolist()) - {0}):
-        problem = rule.problem(int(digits))
-        at = (lengths == digits).to_numpy()
-        if problem == "restore":  # published as numbers: the leading zero is given back
-            code = code.mask(at, "0" + code)
-        elif problem:
-            rejects.add(at, "hs_code", lambda i, why=problem: f"{values[i]!r} {why}")
-    return code
-
-
-_PLAIN_NUMBER = r"^[0-9]+(\.[0-9]+)?$"
-
-
-def _amounts(text: pd.Series, name: str, what: str, rejects: _Rejects) -> pd.Series:
-    plain = pc.match_substring_regex(pa.array(text), _PLAIN_NUMBER)
-    if pc.all(pc.or_(plain, pc.equal(pa.array(text), ""))).as_py():
-        # Fast path for the usual column of plain numbers: Arrow parses them without Python objects.
-        number = pd.Series(pc.cast(pc.if_else(plain, pa.array(text), None), pa.float64()).to_numpy(
-            zero_copy_only=False), index=text.index)
-        return number
-    # parse.plain_number_text's rule, column-wise.
-    t = text.str.replace(r"[ \u00a0]", "", regex=True)
-    comma, point = t.str.rfind(","), t.str.rfind(".")
-    both = (comma >= 0) & (point >= 0)
-    comma_decimal = (both & (comma > point)) | (
-        (comma >= 0) & (point < 0) & ~t.str.fullmatch(THOUSANDS_BY_COMMA).fillna(False))
-    point_thousands = (point >= 0) & (comma < 0) & t.str.fullmatch(THOUSANDS_BY_POINT).fillna(False)
-    t = (t.str.replace(",", "", regex=False)
-         .where(~comma_decimal, t.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
-         .where(~point_thousands, t.str.replace(".", "", regex=False)))
-    number = pd.to_numeric(t.astype(object).mask(t == ""), errors="coerce").astype("float64")
-    values = t.to_numpy()
-    given = (t != "").to_numpy()
-    rejects.add(given & ~np.isfinite(number.to_numpy()), name,
-                lambda i: f"{what} {values[i]!r} is not a finite number")
-    rejects.add(given & (number < 0).to_numpy(), name,
-                lambda i: f"{what} must be positive, got {values[i]}")
-    return number
-
-
-def _countries(text: pd.Series, name: str, what: str, rejects: _Rejects) -> pd.Series:
-    distinct = {v: normalise_country(v) for v in text.unique() if v}
-    codes = text.map(distinct).astype(object)
-    values = text.to_numpy()
-    rejects.add(((text != "") & codes.isna()).to_numpy(), name,
-                lambda i: f"{what} {values[i]!r} is not an ISO 3166 country")
-    return codes
 
 
 def _company_keys(rec: pd.DataFrame, out: dict[str, Any], role: str) -> pd.Series:

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from conftest import Cli
 from conveyor.graph.store import open_store
-from conveyor.loaders.ftm import DateProblem, parse_partial_date
+from conveyor.graph.errors import RowProblem
+from conveyor.graph.types import PARTIAL_DATE
 
 FIXTURES = Path(__file__).parent / "fixtures" / "registry"
 FTM = FIXTURES / "ftm-fictional.jsonl"
@@ -187,11 +188,11 @@ def test_new_version_retires_what_it_dropped_but_keeps_other_sources(scenario):
 
 
 def test_partial_dates():
-    assert [parse_partial_date(t) for t in ("2019", "2019-05", "2019-05-01", "2019-05-01T10:00:00Z")] == [
+    assert [PARTIAL_DATE.clean(t) for t in ("2019", "2019-05", "2019-05-01", "2019-05-01T10:00:00Z")] == [
         "2019", "2019-05", "2019-05-01", "2019-05-01"]
     for bad in ("2019-13", "2019-02-30", "19", "May 2019", "2019-05T10:00"):
-        with pytest.raises(DateProblem):
-            parse_partial_date(bad)
+        with pytest.raises(RowProblem):
+            PARTIAL_DATE.clean(bad)
 
 
 # -- BODS ---------------------------------------------------------------------------------------

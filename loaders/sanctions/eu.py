@@ -8,9 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from conveyor.graph.errors import RowProblem
+
 from ..base import Chunk, SourceError
 from .files import csv_records, require
-from .model import COMPANY, PERSON, Bad, Listed, grouped, identifier_kind, listing_date, partial_date, to_chunks
+from .model import COMPANY, PERSON, Listed, grouped, identifier_kind, listing_date, partial_date, to_chunks
 
 AUTHORITY = "European Union"
 REQUIRED = ("Entity_LogicalId", "Entity_SubjectType", "NameAlias_WholeName")
@@ -34,8 +36,8 @@ def _line(e: Listed, rec: dict[str, str]) -> None:
     subject = (rec.get("Entity_SubjectType") or rec.get("Entity_SubjectType_ClassificationCode") or "").casefold()
     kind = KINDS.get(subject) or KINDS.get(rec.get("Entity_SubjectType_ClassificationCode", "").casefold())
     if kind is None:
-        e.fail(Bad("Entity_SubjectType", f"subject type {subject!r} is not modelled (only persons and "
-                                         f"enterprises are)", subject))
+        e.fail(RowProblem(field="Entity_SubjectType", value=subject,
+                          reason=f"subject type {subject!r} is not modelled (only persons and enterprises are)"))
     e.kind = e.kind or kind
     whole = rec.get("NameAlias_WholeName") or " ".join(
         x for x in (rec.get("NameAlias_FirstName"), rec.get("NameAlias_MiddleName"), rec.get("NameAlias_LastName"))
@@ -44,7 +46,7 @@ def _line(e: Listed, rec: dict[str, str]) -> None:
     e.position = e.position or rec.get("NameAlias_Function") or None
     try:
         listed = [listing_date(rec.get(f), f) for f in ("Entity_DesignationDate", "Entity_Regulation_PublicationDate")]
-    except Bad as bad:
+    except RowProblem as bad:
         e.fail(bad)
         listed = []
     e.designate(rec.get("Entity_Regulation_Programme"), min((d for d in listed if d), default=None),

@@ -20,11 +20,13 @@ import string
 from collections.abc import Iterator
 from pathlib import Path
 
+from conveyor.graph.errors import RowProblem
+from conveyor.graph.types import DATE
+
 from ..base import Chunk, SourceError
 from ..mapping import Mapping, load_mapping, template_fields
-from ..parse import DATE_FORMATS, FieldProblem, parse_date
 from .files import csv_records
-from .model import COMPANY, PERSON, Bad, Listed, partial_date, to_chunks
+from .model import COMPANY, PERSON, Listed, partial_date, to_chunks
 
 FIELDS = (
     "id", "name", "aliases", "kind", "birth_date", "nationality", "country", "address", "position",
@@ -59,13 +61,12 @@ def read_sanctions_csv(path: str | Path, *, source: str, mapping: str | Path | N
         rec = m.apply(raw)
         try:
             key = _key(template, rec)
-        except Bad as bad:
+        except RowProblem as bad:
             e = entities[f"row-{row}"] = Listed(f"row-{row}", row, raw=raw)
-            e.fail(Bad(m.columns.get(bad.field, bad.field), bad.reason, bad.value))
+            e.fail(RowProblem(field=m.columns.get(bad.field, bad.field), value=bad.value, reason=bad.reason))
             continue
-        e = entities.get(key)
-        if e is None:
-            e = entities[key] = Listed(key, row, raw=raw)
+        found = entities.get(key)
+        e = found if found is not None else entities.setdefault(key, Listed(key, row, raw=raw))
         _row(e, rec, m, kinds, separator)
     yield from to_chunks(entities.values(), file=p.name, authority=source, notes=[] if notes is None else notes)
 
@@ -106,14 +107,14 @@ def _template(mp: Path, m: Mapping, source: str) -> str:
     if not names or unknown:
         raise SourceError(mp, f"key {template!r} must use mapped fields; not mapped: {unknown or 'none used'}",
                           field="key")
-    return template
+    return str(template)
 
 
 def _key(template: str, rec: dict[str, str]) -> str:
     values = {}
     for name in (f for _, f, _, _ in string.Formatter().parse(template) if f):
         if not rec.get(name):
-            raise Bad(name, f"{name} is needed for the key but is empty")
+            raise RowProblem(field=name, reason=f"{name} is needed for the key but is empty")
         values[name] = rec[name]
     return template.format(**values)
 
@@ -131,9 +132,11 @@ def _row(e: Listed, rec: dict[str, str], m: Mapping, kinds: dict[str, str | None
     elif value in kinds:
         kind = kinds[value]
         if kind is None:
-            e.fail(Bad(column, f"{rec.get('kind')}: not modelled (the mapping says so)", rec.get("kind")))
+            e.fail(RowProblem(field=column, value=rec.get("kind"),
+                              reason=f"{rec.get('kind')}: not modelled (the mapping says so)"))
     else:
-        e.fail(Bad(column, f"kind {rec.get('kind')!r} is not one the mapping names ({sorted(kinds)})", rec.get("kind")))
+        e.fail(RowProblem(field=column, value=rec.get("kind"),
+                          reason=f"kind {rec.get('kind')!r} is not one the mapping names ({sorted(kinds)})"))
         kind = None
     e.kind = e.kind or kind
     e.name(rec.get("name"), primary=True)
@@ -149,13 +152,13 @@ def _row(e: Listed, rec: dict[str, str], m: Mapping, kinds: dict[str, str | None
     for kind_name in IDENTIFIERS:
         for number in _split(rec, kind_name, separator):
             e.identifier(kind_name, number, rec.get("jurisdiction") or rec.get("country"))
-    formats = m.date_formats or DATE_FORMATS
-    dates = {}
+    date = DATE.with_formats(m.date_formats)
+    dates: dict[str, str | None] = {}
     for name in ("listed", "end_date"):
         try:
-            dates[name] = parse_date(rec[name], formats) if rec.get(name) else None
-        except FieldProblem as exc:
-            e.fail(Bad(m.columns.get(name, name), str(exc), rec.get(name)))
+            dates[name] = date.clean(rec.get(name), field=m.columns.get(name, name))
+        except RowProblem as problem:
+            e.fail(problem)
             dates[name] = None
     for program in _split(rec, "program", separator) or [""]:
         e.designate(program, dates["listed"], dates["end_date"], reason=rec.get("reason"),

@@ -24,9 +24,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from conveyor.graph.errors import RowProblem
+from conveyor.graph.types import country_code
+
 from ..base import Chunk, NodeBatch, Reject, RelBatch, chunked
 from ..gleif import lei_problem
-from ..names import normalise_country, normalise_name, search_keys
+from ..names import normalise_name, search_keys
 from ..records import country_row
 
 PERSON, COMPANY = "Person", "Company"
@@ -41,29 +44,6 @@ _SHAPES = {
     "unp": re.compile(r"^\d{9}$", re.ASCII),
     "imo": re.compile(r"^\d{7}$", re.ASCII),
 }
-
-
-# Country names the lists write that pycountry does not know by that name (OFAC, OFSI: "Russia").
-_COUNTRY_NAMES = {
-    "russia": "RU", "burma": "MM", "turkey": "TR", "korea, north": "KP", "korea, south": "KR", "kosovo": "XK",
-    "macau": "MO", "congo, democratic republic of the": "CD", "congo, republic of the": "CG",
-    "cote d ivoire": "CI", "ivory coast": "CI", "the gambia": "GM", "west bank": "PS", "gaza": "PS",
-}
-
-
-def country_code(text: str | None) -> str | None:
-    """ISO alpha-2 of a country as a list writes it, or None."""
-    if not text or not text.strip():
-        return None
-    return normalise_country(text) or _COUNTRY_NAMES.get(" ".join(text.replace("'", " ").split()).casefold())
-
-
-class Bad(Exception):
-    """An entity that cannot be loaded: which field, why."""
-
-    def __init__(self, field_name: str, reason: str, value: Any = ""):
-        super().__init__(reason)
-        self.field, self.reason, self.value = field_name, reason, value
 
 
 @dataclass
@@ -89,7 +69,7 @@ class Listed:
     address: str | None = None
     position: str | None = None
     designations: dict[str, Designation] = field(default_factory=dict)
-    problem: Bad | None = None  # the first reason the entity cannot load; kept so merging can go on
+    problem: RowProblem | None = None  # the first reason the entity cannot load; kept so merging can go on
     raw: dict[str, Any] = field(default_factory=dict)  # the first line, for the rejects file
 
     def name(self, value: str | None, primary: bool = False) -> None:
@@ -135,7 +115,7 @@ class Listed:
         d.reason = d.reason or reason or None
         d.source_url = d.source_url or source_url or None
 
-    def fail(self, bad: Bad) -> None:
+    def fail(self, bad: RowProblem) -> None:
         self.problem = self.problem or bad
 
 
@@ -209,7 +189,7 @@ def listing_date(text: str | None, field_name: str) -> str | None:
         return None
     value = partial_date(text)
     if value is None or len(value) != 10:
-        raise Bad(field_name, f"{text!r} is not a full date (day, month and year)", text)
+        raise RowProblem(field=field_name, value=text, reason=f"{text!r} is not a full date (day, month and year)")
     return value
 
 
@@ -228,7 +208,7 @@ def grouped(records: Iterable[tuple[int, Any]], id_column: str, prefix: str, wha
         if e is None:
             e = entities[key] = Listed(key, row, raw=rec)
             if not group:
-                e.fail(Bad(id_column, f"line without {id_column}: cannot tell which {what} it is"))
+                e.fail(RowProblem(field=id_column, reason=f"line without {id_column}: cannot tell which {what} it is"))
         add_line(e, rec)
     return entities
 
@@ -244,9 +224,10 @@ def to_chunks(entities: Iterable[Listed], *, file: str, authority: str, notes: l
         sanctions, countries = [], {}
         for e in batch:
             if e.problem is None and not e.names:
-                e.fail(Bad("name", "no name given for this entity"))
+                e.fail(RowProblem(field="name", reason="no name given for this entity"))
             if e.problem is None and e.kind not in (PERSON, COMPANY):
-                e.fail(Bad("kind", "the list does not say whether this is a person or an organisation"))
+                e.fail(RowProblem(field="kind",
+                                  reason="the list does not say whether this is a person or an organisation"))
             if e.problem is not None:
                 chunk.rejects.append(Reject(e.row, e.problem.field, e.problem.value, e.problem.reason, e.raw))
                 continue
@@ -284,7 +265,7 @@ def _props(e: Listed) -> tuple[dict[str, Any], int]:
     props: dict[str, Any] = {
         "name": name, "name_norm": normalise_name(name), "aliases": e.names[1:] or None,
         "search_keys": search_keys(e.names) or None, "topics": [SANCTION_TOPIC],
-        "country": (e.countries or e.nationalities or [None])[0],
+        "country": next(iter(e.countries or e.nationalities), None),
         "identifiers": [f"{k}:{v}" for k, values in e.identifiers.items() for v in values] or None,
     }
     dropped = 0

@@ -15,9 +15,11 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from conveyor.graph.errors import RowProblem
+
 from ..base import Chunk, SourceError
 from .files import csv_records
-from .model import COMPANY, PERSON, Bad, Listed, identifier_kind, partial_date, to_chunks
+from .model import COMPANY, PERSON, Listed, identifier_kind, partial_date, to_chunks
 
 AUTHORITY = "US OFAC"
 SDN_COLUMNS = ["ent_num", "SDN_Name", "SDN_Type", "Program", "Title", "Call_Sign", "Vess_type", "Tonnage", "GRT",
@@ -88,10 +90,11 @@ def _entry(entities: dict[str, Listed], row: int, rec: dict[str, str]) -> None:
     if e is None:
         e = entities[key] = Listed(key, row, raw=rec)
     if not rec["ent_num"]:
-        e.fail(Bad("ent_num", "line without ent_num: cannot tell which entry it is"))
+        e.fail(RowProblem(field="ent_num", reason="line without ent_num: cannot tell which entry it is"))
     sdn_type = rec["SDN_Type"].casefold()
     if sdn_type in NOT_MODELLED:
-        e.fail(Bad("SDN_Type", f"{sdn_type}: not modelled (the graph has no Vessel or Aircraft node)", sdn_type))
+        e.fail(RowProblem(field="SDN_Type", value=sdn_type,
+                          reason=f"{sdn_type}: not modelled (the graph has no Vessel or Aircraft node)"))
     e.kind = e.kind or (PERSON if sdn_type == "individual" else COMPANY)
     e.name(display_name(rec["SDN_Name"], e.kind), primary=True)
     if e.kind == PERSON and "," in rec["SDN_Name"]:

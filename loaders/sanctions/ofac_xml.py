@@ -11,9 +11,11 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
+from conveyor.graph.errors import RowProblem
+
 from ..base import Chunk, SourceError
 from ..csvfile import check_readable
-from .model import COMPANY, PERSON, Bad, Listed, identifier_kind, partial_date, to_chunks
+from .model import COMPANY, PERSON, Listed, identifier_kind, partial_date, to_chunks
 from .ofac_csv import AUTHORITY, NOT_MODELLED, remarks
 
 ROOTS = ("sdnList",)
@@ -71,9 +73,10 @@ def _entry(entities: dict[str, Listed], n: int, elem: ET.Element) -> None:
     if e is None:
         e = entities[key] = Listed(key, n, raw={"uid": uid, "firstName": first, "lastName": last, "sdnType": sdn_type})
     if not uid:
-        e.fail(Bad("uid", "sdnEntry without uid: cannot tell which entry it is"))
+        e.fail(RowProblem(field="uid", reason="sdnEntry without uid: cannot tell which entry it is"))
     if sdn_type in NOT_MODELLED:
-        e.fail(Bad("sdnType", f"{sdn_type}: not modelled (the graph has no Vessel or Aircraft node)", sdn_type))
+        e.fail(RowProblem(field="sdnType", value=sdn_type,
+                          reason=f"{sdn_type}: not modelled (the graph has no Vessel or Aircraft node)"))
     e.kind = e.kind or (PERSON if sdn_type == "individual" else COMPANY)
     e.name(" ".join(x for x in (first, last) if x), primary=True)
     e.position = e.position or _text(elem, "title") or None

@@ -12,9 +12,11 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from conveyor.graph.errors import RowProblem
+
 from ..base import Chunk, SourceError
 from .files import csv_records, require
-from .model import COMPANY, PERSON, Bad, Listed, grouped, identifier_kind, listing_date, partial_date, to_chunks
+from .model import COMPANY, PERSON, Listed, grouped, identifier_kind, listing_date, partial_date, to_chunks
 
 AUTHORITY = "UK OFSI"
 REQUIRED = ("Name 6", "Group Type", "Regime", "Listed On", "Group ID")
@@ -55,8 +57,9 @@ def _line(e: Listed, rec: dict[str, str]) -> None:
     group_type = rec.get("Group Type", "")
     kind = KINDS.get(group_type.casefold())
     if kind is None:
-        e.fail(Bad("Group Type", f"{group_type or 'an empty group type'}: not modelled (only Individual and Entity "
-                                 f"are; the graph has no Ship node)", group_type))
+        e.fail(RowProblem(field="Group Type", value=group_type,
+                          reason=f"{group_type or 'an empty group type'}: not modelled (only Individual and Entity "
+                                 f"are; the graph has no Ship node)"))
     e.kind = e.kind or kind
     parts = [rec.get(f, "") for f in NAME_PARTS]
     e.name(" ".join(x for x in parts if x), primary=rec.get("Alias Type", "").casefold() == "primary name")
@@ -64,7 +67,7 @@ def _line(e: Listed, rec: dict[str, str]) -> None:
     e.position = e.position or rec.get("Position") or None
     try:
         listed = listing_date(rec.get("Listed On"), "Listed On")
-    except Bad as bad:
+    except RowProblem as bad:
         e.fail(bad)
         listed = None
     reason = _REASONS.search(rec.get("Other Information", ""))
