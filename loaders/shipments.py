@@ -108,7 +108,9 @@ def _read_frames(path: Path, header: list[str], chunk_rows: int) -> Iterator[pd.
                     done += rows
                     pending, rows = [], 0
         except pa.ArrowInvalid as exc:
-            raise SourceError(path, f"is not well-formed UTF-8 CSV near row {done + rows + 2}: {exc}",
+            # one line: Arrow's message quotes the broken record, which may hold a line break
+            shown = " ".join(str(exc).split())
+            raise SourceError(path, f"is not well-formed UTF-8 CSV near row {done + rows + 2}: {shown}",
                               row=done + rows + 2) from exc
     if pending:
         yield _frame(pending, header)

@@ -117,3 +117,14 @@ def test_a_fifo_or_a_device_is_refused_in_one_line(tmp_path: Path) -> None:
     for args in (["load", "trade", str(fifo)], ["load", "registry", "--format", "ftm", "/dev/zero"]):
         result = CliRunner().invoke(cli, ["--db", str(tmp_path / "g.db"), *args])
         assert result.exit_code == 2 and "not a file" in result.output and "Traceback" not in result.output
+
+
+def test_a_broken_shipments_record_with_a_line_break_is_refused_in_one_line(tmp_path: Path) -> None:
+    """Arrow's parse error quotes the broken record; a quoted line break in it made the error two lines
+    (found by test_loader_properties)."""
+    path = tmp_path / "shipments.csv"
+    path.write_text("shipment_id,date,exporter_name,exporter_country,importer_name,hs_code,value\n"
+                    'FX-1,2023-07-01,Fixture Woodworks (fictional),BY,"\r\n"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "g.db"), "load", "trade", str(path)])
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code != 0 and "well-formed" in lines[-1] and lines[-1].startswith("Error: "), lines
