@@ -7,8 +7,61 @@ tests lint every variant with Neo4j's own linter.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from .errors import SchemaError
+from .rows import NodeRow, Provenance, RelRow
 from .schema import NodeType, RelType, check_endpoints, node_type, rel_type
+
+
+# -- parameters: the only place that knows the names the statements below read ---------------------
+def prov_params(prov: Provenance) -> dict[str, Any]:
+    """$prov of every statement here."""
+    return {"source": prov.source, "run": prov.run, "seen": prov.seen, "cause": prov.cause}
+
+
+def _given(props: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    # Neither store keeps a null property; sending one would erase what another source set. A property
+    # the source leaves out is withdrawn instead, by the claim (_claims_set): the names of what this row
+    # asserts, ",a,b," (schema names: no "," or "=" in them).
+    given = {k: v for k, v in props.items() if v is not None and v != ""}
+    return given, "," + "".join(f"{name}," for name in given)
+
+
+def node_params(rows: Sequence[NodeRow]) -> list[dict[str, Any]]:
+    """$rows of upsert_nodes_cypher."""
+    out = []
+    for r in rows:
+        props, claim = _given(r.props)
+        out.append({"key": r.key, "record_id": r.record_id, "props": props, "claim": claim})
+    return out
+
+
+def rel_params(rows: Sequence[RelRow]) -> list[dict[str, Any]]:
+    """$rows of upsert_relationships_cypher."""
+    out = []
+    for r in rows:
+        props, claim = _given(r.props)
+        out.append({"start": r.start, "end": r.end, "rel_key": r.rel_key, "record_id": r.record_id,
+                    "props": props, "claim": claim})
+    return out
+
+
+def endpoint_params(pairs: Sequence[tuple[Any, Any]], offset: int = 0) -> list[dict[str, Any]]:
+    """$rows of missing_endpoints_cypher (row.i: the position, to name the rows missing an end) and of
+    delete_relationships_cypher."""
+    return [{"i": offset + i, "start": s, "end": e} for i, (s, e) in enumerate(pairs)]
+
+
+def derived_set(x: str, param: str = "$prov") -> str:
+    """A SET item recording on `x` that the job whose Provenance is `param` wrote to it, because of the
+    load it names as cause: the job's entry in derived_by ("<job source>=<cause run>", one per job, the
+    latest) replaced. What a job derives on a loaded node or relationship (roles, merged_into, supernode,
+    a catalogue match) is not a claim of any source: no reload withdraws it, and this says where it
+    came from."""
+    return (f"{x}.derived_by = [d IN coalesce({x}.derived_by, []) WHERE NOT d STARTS WITH ({param}.source + '=')]"
+            f" + [{param}.source + '=' + coalesce({param}.cause, {param}.run)]")
 
 
 def of_source(run: str) -> str:
@@ -143,11 +196,13 @@ def upsert_nodes_cypher(label: str, roles: tuple[str, ...] = ()) -> str:
     )
 
 
-def upsert_relationships_cypher(rel: str, start: str, end: str) -> str:
+def upsert_relationships_cypher(rel: str, start: str, end: str, *, derived: bool = False) -> str:
     """MERGE relationships between existing nodes, matched by their keys.
 
     Rows whose endpoints are missing produce nothing; callers find them first with
-    missing_endpoints_cypher so that they can be reported as rejects rather than lost.
+    missing_endpoints_cypher so that they can be reported as rejects rather than lost. `derived`: a job
+    found them in what $prov's source gives (a catalogue match in its shipments), and $derived is the
+    job's Provenance (derived_set): the source's provenance makes a newer version of it retire them.
     """
     rt: RelType = rel_type(rel)
     check_endpoints(rt, start, end)
@@ -158,7 +213,8 @@ def upsert_relationships_cypher(rel: str, start: str, end: str) -> str:
         f"MATCH (a:{start} {{{a.key}: row.start}})\n"
         f"MATCH (b:{end} {{{b.key}: row.end}})\n"
         f"MERGE (a)-[r:{rel}{merge_props}]->(b)\n"
-        f"{_claims_set('r', rt.properties).lstrip()}{_provenance_set('r')}\n"
+        f"{_claims_set('r', rt.properties).lstrip()}{_provenance_set('r')}"
+        f"{',' + chr(10) + '    ' + derived_set('r', '$derived') if derived else ''}\n"
         f"RETURN count(r) AS written"
     )
 
@@ -232,8 +288,10 @@ DELETE_BATCH = "MATCH (n) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS
 
 def write_derived_relationships_cypher(rel: str, start: str, end: str, *, create: bool) -> str:
     """Derived relationships (SUPPLIES from the evidence store): every declared property is replaced,
-    not merged, so a fact the evidence no longer supports disappears; provenance is the contributing
-    sources (no source_runs: a derived edge is recomputed from the evidence, never retired by a run);
+    not merged, so a fact the evidence no longer supports disappears. Provenance: `sources` names the
+    sources of the evidence behind it; $prov is the job's (rows.Provenance.derived): source_runs holds
+    its run (no loaded source's: a derived edge is recomputed from the evidence, never retired by a
+    load), derived_by the job and the load that caused this write;
     a row without `sources` takes the batch's `$sources` (most rows share it: one list less to parse).
     `create` for pairs known to be new (CREATE is ~1.5x faster than MERGE here)."""
     rt: RelType = rel_type(rel)
@@ -246,7 +304,8 @@ def write_derived_relationships_cypher(rel: str, start: str, end: str, *, create
         f"MATCH (b:{end} {{{b.key}: row.end}})\n"
         f"{'CREATE' if create else 'MERGE'} (a)-[r:{rel}]->(b)\n"
         f"SET {props},\n"
-        "    r.sources = coalesce(row.sources, $sources),\n"
+        "    r.sources = coalesce(row.sources, $sources), r.source_runs = [$prov.run],\n"
+        "    r.derived_by = [$prov.source + '=' + coalesce($prov.cause, $prov.run)],\n"
         "    r.first_seen = coalesce(r.first_seen, $prov.seen), r.last_seen = $prov.seen\n"
         "RETURN count(r) AS written"
     )
@@ -281,7 +340,8 @@ def delete_relationships_cypher(rel: str, start: str, end: str) -> str:
 
 
 def set_roles_cypher(label: str, add: tuple[str, ...], remove: tuple[str, ...]) -> str:
-    """Role labels of the nodes keyed in $ids: `remove` taken off, then `add` put on."""
+    """Role labels of the nodes keyed in $ids: `remove` taken off, then `add` put on, by the job $prov
+    (derived_set)."""
     nt = node_type(label)
     bad = [r for r in (*add, *remove) if r not in nt.roles]
     if bad:
@@ -291,6 +351,7 @@ def set_roles_cypher(label: str, add: tuple[str, ...], remove: tuple[str, ...]) 
         parts.append("REMOVE " + ", ".join(f"n:{r}" for r in remove))
     if add:
         parts.append("SET " + ", ".join(f"n:{r}" for r in add))
+    parts.append("SET " + derived_set("n"))
     parts.append("RETURN count(n) AS n")
     return "\n".join(parts)
 

@@ -33,8 +33,10 @@ from .types import (
 
 # claims: which properties each source asserted (graph/cypher._claims_set), so a newer version of a
 # source withdraws what it no longer gives.
+# derived_by: what jobs wrote to a node or relationship ("<job source>=<run of the load that caused it>",
+# graph/cypher.derived_set; job sources start "derived:", graph/rows.Provenance.derived).
 PROVENANCE: tuple[str, ...] = ("sources", "source_runs", "record_ids", "record_runs", "first_seen", "last_seen",
-                               "claims")
+                               "claims", "derived_by")
 # A run tag is "<source>@<first RUN_DIGEST_CHARS hex digits of the content hash>" (no "@" after the
 # source's name); a run belongs to a source by exact name (graph/cypher.of_source), never by prefix.
 RUN_DIGEST_CHARS = 16
@@ -75,9 +77,10 @@ COMPANY_ROLES: tuple[str, ...] = ("Producer", "Dealer", "Intermediary", "Buyer")
 # aliases: every other strong name (resolution compares them); previous_names: those of them the source
 # calls former names; weak_aliases: names too weak to compare (FtM weakAlias, abbreviation) but searched;
 # search_keys: folded forms of all of them (loaders.names.search_keys), what company-search matches;
-# topics: FtM / OpenSanctions risk tags as published ('sanction', 'sanction.linked', 'role.pep', ...).
+# topics: FtM / OpenSanctions risk tags as published ('sanction', 'sanction.linked', 'role.pep', ...);
+# supernode_reasons: why it is a supernode (graph/supernode.py), one line per rule that says so.
 _ENTITY_PROPS = ("name", "name_norm", "aliases", "previous_names", "weak_aliases", "search_keys", "topics",
-                 "country", "synthetic", "supernode", "merged_into")
+                 "country", "synthetic", "supernode", "supernode_reasons", "merged_into")
 
 NODES: dict[str, NodeType] = {
     n.label: n
@@ -124,7 +127,7 @@ NODES: dict[str, NodeType] = {
         ),
         NodeType(
             "Address", "id",
-            ("full", "country", "supernode"),
+            ("full", "country", "supernode", "supernode_reasons"),
             "A registered or declared address.",
             indexed=("full",),
         ),

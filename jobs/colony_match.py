@@ -38,11 +38,14 @@ import numpy as np
 import pyarrow.compute as pc
 from conveyor.graph import cypher
 from conveyor.graph.evidence import EvidenceStore, current_runs
+from conveyor.graph.rows import Provenance, RelRow
 from conveyor.graph.store.base import GraphStore
 from rapidfuzz import fuzz, process
 
+from .trade import JOB as TRADE_JOB
 from .trade import refresh_roles
 
+JOB = "colony_match"
 AUTO_SCORE = 0.90  # linked without review at or above this
 REVIEW_SCORE = 0.80  # listed for review from here
 WORD_SCORE = 80  # a trade word this close to a catalogue word (rapidfuzz ratio, 0-100) puts it in the block
@@ -188,10 +191,11 @@ RETURN col.id AS colony, c.id AS company
 """
 
 # Producer comes off a company that no colony operates any more (a link rejected).
-UNSET_PRODUCER = """
+UNSET_PRODUCER = f"""
 UNWIND $ids AS id
-MATCH (c:Company {id: id}) WHERE NOT (c)<-[:OPERATES]-(:Colony)
+MATCH (c:Company {{id: id}}) WHERE NOT (c)<-[:OPERATES]-(:Colony)
 REMOVE c:Producer
+SET {cypher.derived_set("c")}
 RETURN count(c) AS n
 """
 
@@ -413,14 +417,14 @@ def _best_first(m: Match) -> tuple:
 @dataclass
 class Links:
     """OPERATES rows to write, per trade source (its provenance), and pairs to remove."""
-    by_source: dict[str, list[dict[str, Any]]]
+    by_source: dict[str, list[RelRow]]
     companies: set[str]
     rejected: set[tuple[str, str]]
 
 
 def plan_links(matches: list[Match]) -> Links:
     """One OPERATES row per (colony, company, source): the best linked match of that pair."""
-    best: dict[tuple[str, str, str], tuple[Match, dict[str, Any]]] = {}
+    best: dict[tuple[str, str, str], tuple[Match, RelRow]] = {}
     rejected: set[tuple[str, str]] = set()
     for m in matches:
         for colony in m.entry.colonies:
@@ -432,29 +436,31 @@ def plan_links(matches: list[Match]) -> Links:
             key = (*pair, m.party.source)
             if key in best and best[key][0].score >= m.score:
                 continue
-            best[key] = (m, {"start": colony["id"], "end": m.party.company,
-                             "record_id": f"{m.party.first_file}:{m.party.first_row}",
-                             "props": {"source_url": colony.get("source_url"), "party": m.party.party,
-                                       "catalogue_id": m.entry.id, "matched_name": m.variant, "basis": m.basis,
-                                       "score": round(m.score, 3), "judgement": m.judgement}})
-    by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            best[key] = (m, RelRow(colony["id"], m.party.company, {
+                "source_url": colony.get("source_url"), "party": m.party.party, "catalogue_id": m.entry.id,
+                "matched_name": m.variant, "basis": m.basis, "score": round(m.score, 3), "judgement": m.judgement,
+            }, record_id=f"{m.party.first_file}:{m.party.first_row}"))
+    by_source: dict[str, list[RelRow]] = defaultdict(list)
     for (_, _, source), (_, row) in sorted(best.items()):
         by_source[source].append(row)
     linked_pairs = {(c, co) for c, co, _ in best}
     return Links(dict(by_source), {co for _, co, _ in best}, rejected - linked_pairs)
 
 
-def write_links(store: GraphStore, evidence: EvidenceStore, links: Links, runs: Mapping[str, str],
-                remove: set[tuple[str, str]], seen: str | None = None) -> dict[str, int]:
-    """Write the links with the provenance of the trade source whose rows carry them, delete `remove`
-    (colony, company) pairs, then keep the Producer label and the roles next to these companies in step."""
+def write_links(store: GraphStore, evidence: EvidenceStore, links: Links, runs: Mapping[str, str],  # noqa: PLR0913  the links, where they come from and what caused the run
+                remove: set[tuple[str, str]], seen: str | None = None,
+                cause: Provenance | None = None) -> dict[str, int]:
+    """Write the links with the provenance of the trade source whose rows carry them (a newer version of
+    it retires them) and this job's in derived_by, delete `remove` (colony, company) pairs, then keep the
+    Producer label and the roles next to these companies in step. `cause`: the load that ran the job."""
     seen = seen or dt.date.today().isoformat()
+    job = Provenance.derived(JOB, cause, seen)
     written = 0
     for source, rows in links.by_source.items():
-        prov = {"source": source, "run": runs[source], "seen": seen}
-        written += store.upsert_relationships("OPERATES", "Colony", "Company", rows, prov)
+        prov = Provenance(source, runs[source], seen)
+        written += store.upsert_relationships("OPERATES", "Colony", "Company", rows, prov, derived=job)
     statement = cypher.delete_relationships_cypher("OPERATES", "Colony", "Company")
-    pairs = [{"start": a, "end": b} for a, b in sorted(remove)]
+    pairs = cypher.endpoint_params(sorted(remove))
     deleted = 0
     for offset in range(0, len(pairs), store.batch_size):
         rows = store.run(statement, {"rows": pairs[offset:offset + store.batch_size]})
@@ -462,29 +468,32 @@ def write_links(store: GraphStore, evidence: EvidenceStore, links: Links, runs: 
     linked = sorted(links.companies)
     producer = cypher.set_roles_cypher("Company", ("Producer",), ())
     unlinked = sorted({b for _, b in remove} - links.companies)
+    prov_params = cypher.prov_params(job)
     for offset in range(0, max(len(linked), len(unlinked)), store.batch_size):
         if linked[offset:offset + store.batch_size]:
-            store.run(producer, {"ids": linked[offset:offset + store.batch_size]})
+            store.run(producer, {"ids": linked[offset:offset + store.batch_size], "prov": prov_params})
         if unlinked[offset:offset + store.batch_size]:
-            store.run(UNSET_PRODUCER, {"ids": unlinked[offset:offset + store.batch_size]})
+            store.run(UNSET_PRODUCER, {"ids": unlinked[offset:offset + store.batch_size], "prov": prov_params})
     touched = set(linked) | set(unlinked)
     if touched:
         all_runs = current_runs(store)
         sold = evidence.read(all_runs, columns=["buyer"], where=("seller", touched))
-        refresh_roles(store, evidence, all_runs, touched | set(pc.unique(sold["buyer"]).to_pylist()))
+        refresh_roles(store, evidence, all_runs, touched | set(pc.unique(sold["buyer"]).to_pylist()),
+                      Provenance.derived(TRADE_JOB, cause, seen))
     return {"written": written, "deleted": deleted, "companies": len(linked)}
 
 
 def match_all(store: GraphStore, evidence: EvidenceStore, fold: NameFold,
-              judgements: Mapping[tuple[str, str], Any]) -> tuple[list[Match], dict[str, int]]:
+              judgements: Mapping[tuple[str, str], Any], cause: Provenance | None = None
+              ) -> tuple[list[Match], dict[str, int]]:
     """Match every current row and make the links say exactly that: new links written, links no longer
-    found (or rejected) deleted. Call inside store.atomic()."""
+    found (or rejected) deleted. Call inside store.atomic(). `cause`: the load that ran it, if any."""
     runs = current_runs(store)
     matches = find_matches(store, evidence, fold, judgements, runs)
     links = plan_links(matches)
-    wanted = {(r["start"], r["end"]) for rows in links.by_source.values() for r in rows}
+    wanted = {(r.start, r.end) for rows in links.by_source.values() for r in rows}
     existing = {(r["colony"], r["company"]) for r in store.run(MATCH_LINKS)}
-    return matches, write_links(store, evidence, links, runs, (existing - wanted) | links.rejected)
+    return matches, write_links(store, evidence, links, runs, (existing - wanted) | links.rejected, cause=cause)
 
 
 def match_after_load(store: GraphStore, evidence: EvidenceStore, change: Any, fold: NameFold,
@@ -498,7 +507,8 @@ def match_after_load(store: GraphStore, evidence: EvidenceStore, change: Any, fo
     run = {change.source: change.runs_after[change.source]}
     matches = apply_judgements(matcher.match(read_parties(evidence, run)), judgements)
     links = plan_links(matches)
-    counts = write_links(store, evidence, links, change.runs_after, links.rejected, seen=change.prov["seen"])
+    counts = write_links(store, evidence, links, change.runs_after, links.rejected, seen=change.prov.seen,
+                         cause=change.prov)
     linked = sum(m.linked for m in matches)
     if matches:
         yield (f"colony matches: {len(matches):,} trade name(s) match the catalogue, {linked:,} linked "

@@ -6,6 +6,11 @@ A pair is recomputed when a load added or withdrew rows for it, from the evidenc
 nothing here scans the graph. Role labels (Dealer, Intermediary, Buyer) are recomputed for the
 companies at either end of a touched pair.
 
+Provenance: what this job writes carries JOB's Provenance (graph/rows.Provenance.derived: source
+"derived:trade", the run of the load that caused it), in source_runs and derived_by on SUPPLIES and
+NOTIFIES, in derived_by on the companies whose roles it set; SUPPLIES' `sources` name the sources of
+the shipment rows behind it.
+
 Cost: the evidence read is filtered to the touched sellers (Parquet predicate), so an incremental load
 pays for its own pairs plus the earlier rows of the same sellers; the role check reads two columns of the
 evidence (seller, buyer) — columnar, ~50M rows/s — not the graph.
@@ -24,8 +29,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from conveyor.graph import cypher
 from conveyor.graph.evidence import EvidenceStore, current_runs
+from conveyor.graph.rows import Provenance
 from conveyor.graph.store.base import GraphStore
 
+JOB = "trade"
 TRADE_ROLES = ("Dealer", "Intermediary", "Buyer")
 _PLURAL = {"Dealer": "dealer(s)", "Intermediary": "intermediary(ies)", "Buyer": "buyer(s)"}
 PRODUCERS = "MATCH (:Colony)-[:OPERATES]->(p:Company) RETURN DISTINCT p.id AS id"
@@ -36,20 +43,21 @@ _AGG_COLUMNS = ["seller", "buyer", "notify", "date", "hs_code", "value", "origin
 def derive_trade(store: GraphStore, evidence: EvidenceStore, change: Any) -> Iterator[str]:
     """The Deriver for loaders.shipments_load: SUPPLIES, NOTIFIES and roles for `change`'s pairs."""
     runs = change.runs_after
+    job = Provenance.derived(JOB, change.prov)
     buckets = max(1, evidence.row_count(runs) // ROWS_PER_BUCKET)
-    supplies = _derive_pairs(store, evidence, change, "SUPPLIES", change.pairs, "seller", buckets)
+    supplies = _derive_pairs(store, evidence, change, "SUPPLIES", change.pairs, "seller", buckets, job)
     notifies = _derive_pairs(store, evidence, change, "NOTIFIES",
-                             change.notify_pairs.rename(columns={"notify": "seller"}), "notify", buckets)
+                             change.notify_pairs.rename(columns={"notify": "seller"}), "notify", buckets, job)
     companies = set(change.pairs["seller"]) | set(change.pairs["buyer"])
-    roles = refresh_roles(store, evidence, runs, companies)
+    roles = refresh_roles(store, evidence, runs, companies, job)
     yield (f"derived: SUPPLIES {supplies['created']:,} new, {supplies['updated']:,} recomputed, "
            f"{supplies['deleted']:,} withdrawn; NOTIFIES {notifies['created'] + notifies['updated']:,}; "
            f"roles recomputed for the {len(companies):,} companies at either end: "
            + ", ".join(f"{v:,} {_PLURAL[k]}" for k, v in roles.items()) + " (the others: producers, or sellers only)")
 
 
-def _derive_pairs(store: GraphStore, evidence: EvidenceStore, change: Any, rel: str, pairs: pd.DataFrame,
-                  start_column: str, buckets: int) -> dict[str, int]:
+def _derive_pairs(store: GraphStore, evidence: EvidenceStore, change: Any, rel: str,  # noqa: PLR0913  one derivation's inputs
+                  pairs: pd.DataFrame, start_column: str, buckets: int, job: Provenance) -> dict[str, int]:
     """Pairs by groups of their first company: a pair's rows all share it, so each group is complete
     on its own. Memory stays bounded by a group's rows, and while the server writes one group the
     client aggregates the next (the two cores work at once)."""
@@ -65,7 +73,7 @@ def _derive_pairs(store: GraphStore, evidence: EvidenceStore, change: Any, rel: 
             plan = _plan_pairs(rel, part, start_column, _rows(evidence, change.runs_after, start_column, starts),
                                _rows(evidence, change.runs_before, start_column, starts), change.runs_after)
             counts["deleted"] += _deleted(writer.wait())  # the previous group is written: one group queued
-            _submit_plan(writer, rel, plan, change.prov, ids)
+            _submit_plan(writer, rel, plan, job, ids)
             counts["created"] += len(plan.new)
             counts["updated"] += len(plan.kept)
         counts["deleted"] += _deleted(writer.wait())
@@ -99,8 +107,9 @@ def _plan_pairs(rel: str, pairs: pd.DataFrame, start_column: str, after: pd.Data
                      list(existed.difference(now.index)))
 
 
-def _submit_plan(writer: _Writer, rel: str, plan: _PairPlan, prov: dict[str, Any], ids: _NodeIds) -> None:
+def _submit_plan(writer: _Writer, rel: str, plan: _PairPlan, job: Provenance, ids: _NodeIds) -> None:
     size = writer.store.batch_size
+    prov = cypher.prov_params(job)
     for frame, create in ((plan.new, True), (plan.kept, False)):
         records, sources = _shared_sources(ids.endpoints(_records(frame)))
         statement = (cypher.write_derived_relationships_by_id_cypher if ids.enabled
@@ -108,8 +117,7 @@ def _submit_plan(writer: _Writer, rel: str, plan: _PairPlan, prov: dict[str, Any
         writer.submit(statement, ({"rows": batch, "prov": prov, "sources": sources}
                                   for batch in _batches(records, size)))
     delete = cypher.delete_relationships_cypher(rel, "Company", "Company")
-    writer.submit(delete, ({"rows": batch} for batch in _batches([{"start": s, "end": b} for s, b in plan.gone],
-                                                                    size)))
+    writer.submit(delete, ({"rows": batch} for batch in _batches(cypher.endpoint_params(plan.gone), size)))
 
 
 def _shared_sources(records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
@@ -258,9 +266,10 @@ def _batches(items: Sequence[dict[str, Any]], size: int) -> Iterator[list[dict[s
 
 
 def refresh_roles(store: GraphStore, evidence: EvidenceStore, runs: dict[str, str],
-                  companies: Iterable[str]) -> dict[str, int]:
+                  companies: Iterable[str], job: Provenance) -> dict[str, int]:
     """Dealer (bought from a colony producer), Intermediary (buys and sells, not a producer or dealer),
-    Buyer (buys, never sells) for `companies`, read off the current evidence."""
+    Buyer (buys, never sells) for `companies`, read off the current evidence; `job`: the Provenance the
+    companies' derived_by records (Provenance.derived(JOB, the load that caused it))."""
     targets = sorted(set(companies))
     if not targets:
         return dict.fromkeys(TRADE_ROLES, 0)
@@ -286,23 +295,26 @@ def refresh_roles(store: GraphStore, evidence: EvidenceStore, runs: dict[str, st
     combos: dict[tuple[str, ...], list[str]] = {}
     for company in targets:
         combos.setdefault(tuple(r for r in TRADE_ROLES if company in members[r]), []).append(company)
+    prov = cypher.prov_params(job)
     for roles, ids in combos.items():
         statement = cypher.set_roles_cypher("Company", roles, tuple(r for r in TRADE_ROLES if r not in roles))
         for offset in range(0, len(ids), store.batch_size):
-            store.run(statement, {"ids": ids[offset:offset + store.batch_size]})
+            store.run(statement, {"ids": ids[offset:offset + store.batch_size], "prov": prov})
     return {role: len(ids) for role, ids in role_of.items()}
 
 
-def roles_after_colony_load(store: GraphStore, evidence: EvidenceStore) -> Iterator[str]:
+def roles_after_colony_load(store: GraphStore, evidence: EvidenceStore, cause: Provenance | None = None
+                            ) -> Iterator[str]:
     """A colonies load can make companies producers after their trade was loaded: their buyers become
-    dealers (and stop being intermediaries). Recompute roles for producers and their buyers only."""
+    dealers (and stop being intermediaries). Recompute roles for producers and their buyers only.
+    `cause`: the colonies load."""
     runs = current_runs(store)
     producers = {r["id"] for r in store.run(PRODUCERS)}
     if not runs or not producers:
         return
     sold = evidence.read(runs, columns=["seller", "buyer"], where=("seller", producers))
     companies = producers | set(pc.unique(sold["buyer"]).to_pylist())
-    roles = refresh_roles(store, evidence, runs, companies)
+    roles = refresh_roles(store, evidence, runs, companies, Provenance.derived(JOB, cause))
     yield f"roles of {len(companies):,} companies next to colony producers: " + ", ".join(
         f"{v:,} {_PLURAL[k]}" for k, v in roles.items())
 

@@ -18,7 +18,7 @@ from typing import Any
 from conveyor.graph.errors import ConveyorError
 from conveyor.graph.files import atomic_output
 from conveyor.graph.keys import bounded, has_nul
-from conveyor.graph.schema import RUN_DIGEST_CHARS
+from conveyor.graph.rows import DERIVED_PREFIX, NodeRow, Provenance, RelRow
 from conveyor.graph.store.base import GraphStore
 
 
@@ -47,7 +47,7 @@ class Reject:
 @dataclass
 class NodeBatch:
     label: str
-    rows: list[dict[str, Any]]
+    rows: list[NodeRow]
     roles: tuple[str, ...] = ()
 
 
@@ -56,7 +56,7 @@ class RelBatch:
     type: str
     start: str
     end: str
-    rows: list[dict[str, Any]]  # each may carry "row": the source row it came from, for rejects
+    rows: list[RelRow]  # each may name its source row (RelRow.row), for rejects
 
 
 @dataclass
@@ -111,9 +111,12 @@ class LoadReport:
 
 def provenance(
     source: str, path: str | Path, seen: dt.date | None = None, variant: bytes = b""
-) -> dict[str, Any]:
+) -> Provenance:
     """The same file read the same way (`variant`: format and mapping) gives the same run tag, so a
     reload changes nothing; a new version of the file, or a new mapping for it, retires."""
+    if source.startswith(DERIVED_PREFIX):
+        raise SourceError(path, f"source names starting {DERIVED_PREFIX!r} are kept for what jobs derive; "
+                                f"choose another than {source!r}")
     digest = hashlib.sha256(variant + b"\0")
     try:
         with open(path, "rb") as fh:
@@ -126,11 +129,7 @@ def provenance(
             digest.update(member.name.encode() + b"\0" + member.read_bytes())
     except OSError as exc:
         raise SourceError(path, f"cannot be read: {exc.strerror}") from exc
-    return {
-        "source": source,
-        "run": f"{source}@{digest.hexdigest()[:RUN_DIGEST_CHARS]}",
-        "seen": (seen or dt.date.today()).isoformat(),
-    }
+    return Provenance.of_run(source, digest.hexdigest(), seen)
 
 
 # A new version of a source may retire at most this share of what the source asserted (--allow-shrink
@@ -140,7 +139,8 @@ DEFAULT_MAX_SHRINK = 0.5
 SHRINK_MIN_FACTS = 100
 
 
-Finisher = Callable[[GraphStore], Iterable[str]]
+# A step at the end of a load, inside it (a job the load causes): given the load's provenance, its notes.
+Finisher = Callable[[GraphStore, Provenance], Iterable[str]]
 
 
 def load(  # noqa: PLR0913  keyword-only hooks of the one load loop (rejects, progress, stage, retire...)
@@ -199,9 +199,9 @@ def load(  # noqa: PLR0913  keyword-only hooks of the one load loop (rejects, pr
             announce("reading")
         if finish:
             announce("derivations")
-            report.notes.extend(finish(store))
+            report.notes.extend(finish(store, prov))
         # Nothing can be stale after a source's first load or a reload of the same run: skip the scan.
-        if retire and previous_run not in (None, prov["run"]):
+        if retire and previous_run not in (None, prov.run):
             announce("retiring")
             if report.loaded == 0:
                 # A header-only or wholly rejected version is far likelier a broken export than a source
@@ -212,10 +212,7 @@ def load(  # noqa: PLR0913  keyword-only hooks of the one load loop (rejects, pr
                 _check_shrink(store, prov, path, max_shrink)
                 report.retired = store.retire(prov)
         report.rejected = len({r.row for r in rejects})
-        store.upsert_nodes("Source", [{"key": source, "props": {
-            "path": Path(path).name, "format": fmt, "loaded_at": prov["seen"], "run": prov["run"],
-            "read": report.read, "loaded": report.loaded, "rejected": report.rejected,
-        }}], prov)
+        store.upsert_nodes("Source", [source_row(report, path, fmt, prov)], prov)
     if rejects:
         report.rejects_path = str(write_rejects(rejects, Path(rejects_dir), Path(path)))
     if notes:
@@ -225,6 +222,12 @@ def load(  # noqa: PLR0913  keyword-only hooks of the one load loop (rejects, pr
                             f"rejected: {listed}")
     report.seconds = time.monotonic() - started
     return report
+
+
+def source_row(report: LoadReport, path: str | Path, fmt: str, prov: Provenance) -> NodeRow:
+    """The Source node of a load: what it read and did, and its run (which makes the run current)."""
+    return NodeRow(report.source, {"path": Path(path).name, "format": fmt, "loaded_at": prov.seen, "run": prov.run,
+                                   "read": report.read, "loaded": report.loaded, "rejected": report.rejected})
 
 
 def _screen(chunk: Chunk, rejects: list[Reject]) -> None:
@@ -238,7 +241,8 @@ def _screen(chunk: Chunk, rejects: list[Reject]) -> None:
             if bad:
                 rejects.append(Reject(_source_row(r), bad, _shown(r, bad), f"{bad} contains a NUL byte (\\x00)"))
                 continue
-            r["key"] = bounded(r["key"]) if isinstance(r["key"], str) else r["key"]
+            if isinstance(r.key, str):
+                r.key = bounded(r.key)
             kept.append(r)
         nb.rows = kept
     for rb in chunk.relationships:
@@ -248,38 +252,39 @@ def _screen(chunk: Chunk, rejects: list[Reject]) -> None:
             if bad:
                 rejects.append(Reject(_source_row(r), bad, _shown(r, bad), f"{bad} contains a NUL byte (\\x00)"))
                 continue
-            for end in ("start", "end"):
-                if isinstance(r.get(end), str):
-                    r[end] = bounded(r[end])
+            if isinstance(r.start, str):
+                r.start = bounded(r.start)
+            if isinstance(r.end, str):
+                r.end = bounded(r.end)
             kept.append(r)
         rb.rows = kept
 
 
-def _nul_field(row: dict[str, Any], keys: tuple[str, ...]) -> str | None:
+def _nul_field(row: NodeRow | RelRow, keys: tuple[str, ...]) -> str | None:
     for k in keys:
-        if has_nul(row.get(k)):
+        if has_nul(getattr(row, k)):
             return k
-    for name, value in (row.get("props") or {}).items():
+    for name, value in (row.props or {}).items():
         if has_nul(value):
             return name
     return None
 
 
-def _shown(row: dict[str, Any], name: str) -> str:
-    value = row.get(name, (row.get("props") or {}).get(name))
+def _shown(row: NodeRow | RelRow, name: str) -> str:
+    value = getattr(row, name) if name in ("key", "start", "end", "rel_key") else (row.props or {}).get(name)
     return repr(value)[:200]
 
 
-def _source_row(row: dict[str, Any]) -> int:
+def _source_row(row: NodeRow | RelRow) -> int:
     """The source row a node or relationship row came from: its `row`, else the number after the last
     ':' of its record id ("file.csv:17")."""
-    if isinstance(row.get("row"), int):
-        return row["row"]
-    tail = str(row.get("record_id") or "").rpartition(":")[2]
+    if isinstance(row.row, int):
+        return row.row
+    tail = str(row.record_id or "").rpartition(":")[2]
     return int(tail) if tail.isdigit() else 0
 
 
-def _check_shrink(store: GraphStore, prov: dict[str, Any], path: str | Path, max_shrink: float | None) -> None:
+def _check_shrink(store: GraphStore, prov: Provenance, path: str | Path, max_shrink: float | None) -> None:
     if max_shrink is None:
         return
     share = {name: counts for name, counts in store.stale_share(prov).items() if name != "Source"}
@@ -288,7 +293,7 @@ def _check_shrink(store: GraphStore, prov: dict[str, Any], path: str | Path, max
     if stale >= SHRINK_MIN_FACTS and stale / asserted > max_shrink:
         what = ", ".join(f"{int(s):,} of {int(a):,} {name}" for name, (a, s) in sorted(share.items()) if s)
         raise SourceError(path, f"this version would retire {stale:,} of the {asserted:,} facts source "
-                                f"{prov['source']!r} asserted ({stale / asserted:.0%}: {what}); nothing was "
+                                f"{prov.source!r} asserted ({stale / asserted:.0%}: {what}); nothing was "
                                 f"changed. If the source really dropped them, load again with --allow-shrink")
 
 
@@ -300,14 +305,14 @@ def _previous_run(store: GraphStore, source: str) -> str | None:
     return rows[0]["run"] if rows else None
 
 
-def _drop_missing_endpoints(store: GraphStore, rb: RelBatch, rejects: list[Reject]) -> list[dict[str, Any]]:
-    missing = store.missing_endpoints(rb.start, rb.end, [(r["start"], r["end"]) for r in rb.rows])
+def _drop_missing_endpoints(store: GraphStore, rb: RelBatch, rejects: list[Reject]) -> list[RelRow]:
+    missing = store.missing_endpoints(rb.start, rb.end, [(r.start, r.end) for r in rb.rows])
     if not missing:
         return rb.rows
     for i, which in missing.items():
         row = rb.rows[i]
-        if "row" in row:
-            rejects.append(Reject(row["row"], rb.type, f"{row['start']} -> {row['end']}",
+        if row.row is not None:
+            rejects.append(Reject(row.row, rb.type, f"{row.start} -> {row.end}",
                                   f"{rb.type} not loaded: no {which} node with that key"))
     return [r for i, r in enumerate(rb.rows) if i not in missing]
 

@@ -52,6 +52,7 @@ from typing import Any
 
 import ijson
 from conveyor.graph.errors import RowProblem
+from conveyor.graph.rows import NodeRow, RelRow
 from conveyor.graph.schema import rel_type
 from conveyor.graph.types import PARTIAL_DATE, SHARE
 
@@ -126,7 +127,7 @@ def _statements(path: Path) -> Iterator[tuple[int, Any]]:
             fh.seek(skip)
             n = 0
             try:
-                for n, item in enumerate(ijson.items(fh, "item", use_float=True), start=1):
+                for n, item in enumerate(ijson.items(fh, "item", use_float=True), start=1):  # noqa: B007
                     yield n, item
             except ijson.JSONError as exc:
                 raise SourceError(path, f"broken JSON array after statement {n}: {str(exc).splitlines()[0]}",
@@ -212,8 +213,8 @@ def _index(path: Path) -> _Index:
 # -- building chunks -------------------------------------------------------------------------
 class _Builder:
     def __init__(self) -> None:
-        self.nodes: dict[str, dict[str, dict[str, Any]]] = {"Country": {}, "Company": {}, "Person": {}}
-        self.rels: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        self.nodes: dict[str, dict[str, NodeRow]] = {"Country": {}, "Company": {}, "Person": {}}
+        self.rels: dict[tuple[str, str, str], list[RelRow]] = {}
 
     def finish(self, chunk: Chunk) -> Chunk:
         chunk.nodes = [NodeBatch(label, list(rows.values())) for label, rows in self.nodes.items() if rows]
@@ -223,7 +224,7 @@ class _Builder:
 
 def _read(path: Path, index: _Index) -> Iterator[Chunk]:
     chunk, builder = Chunk(), _Builder()
-    waiting: list[tuple[str, str, str, dict[str, Any]]] = []
+    waiting: list[tuple[str, str, str, RelRow]] = []
     for row, stmt in _statements(path):
         chunk.read += 1
         _one(stmt, row, path.name, index, chunk, builder, waiting)
@@ -234,7 +235,7 @@ def _read(path: Path, index: _Index) -> Iterator[Chunk]:
         yield builder.finish(chunk)
     if waiting:
         final = Chunk()
-        grouped: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        grouped: dict[tuple[str, str, str], list[RelRow]] = {}
         for rel, start, end, rel_row in waiting:
             grouped.setdefault((rel, start, end), []).append(rel_row)
         final.relationships = [RelBatch(t, s, e, rows) for (t, s, e), rows in grouped.items()]
@@ -242,7 +243,7 @@ def _read(path: Path, index: _Index) -> Iterator[Chunk]:
 
 
 def _one(stmt: Any, row: int, name: str, index: _Index, chunk: Chunk, builder: _Builder,
-         waiting: list[tuple[str, str, str, dict[str, Any]]]) -> None:
+         waiting: list[tuple[str, str, str, RelRow]]) -> None:
     def reject(field_name: str, value: Any, reason: str) -> None:
         record = {k: stmt.get(k) for k in ("statementId", "statementID", "recordId", "recordType", "statementType")
                   if isinstance(stmt, dict) and stmt.get(k)}
@@ -363,7 +364,7 @@ def _entity(key: str, d: dict[str, Any], jurisdiction: Any, closed: bool, record
         "dissolution_date": dissolved, "address": address, "status": "closed" if closed else None,
     }
     props.update(_identifiers(d.get("identifiers")))
-    builder.nodes["Company"][key] = {"key": key, "record_id": record_id, "props": props}
+    builder.nodes["Company"][key] = NodeRow(key, props, record_id, row)
     _in_country(key, country, record_id, row, builder)
 
 
@@ -372,7 +373,7 @@ def _in_country(key: str, country: str | None, record_id: str, row: int, builder
         builder.nodes["Country"][country] = country_row(country)
         label = "Company" if key in builder.nodes["Company"] else "Person"
         builder.rels.setdefault(("IN", label, "Country"), []).append(
-            {"start": key, "end": country, "props": {}, "row": row, "record_id": record_id})
+            RelRow(key, country, {}, None, record_id, row))
 
 
 def _identifiers(items: Any) -> dict[str, str]:
@@ -420,22 +421,23 @@ def _person(key: str, d: dict[str, Any], record_id: str, row: int, builder: _Bui
     props = {"name": full, "name_norm": normalise_name(full) or None,
              "birth_date": _date(d.get("birthDate"), "birthDate"),
              "nationality": country or (nationalities[0] if nationalities else None), "country": country}
-    builder.nodes["Person"][key] = {"key": key, "record_id": record_id, "props": props}
+    builder.nodes["Person"][key] = NodeRow(key, props, record_id, row)
     _in_country(key, country, record_id, row, builder)
 
 
-def _interests(base: str, subject: str, party: str, interests: Any, closed: bool, stated: str | None,
+def _interests(base: str, subject: str, party: str, interests: Any, closed: bool, stated: str | None,  # noqa: PLR0913  one interest statement's context; to become a type (issue 11 item 1)
                record_id: str, row: int, index: _Index, builder: _Builder, waiting: list, reject: Any, *,
                component: bool = False) -> None:
     start_label, end_label = index.label.get(party, "Company"), index.label.get(subject, "Company")
     items = [i for i in interests if isinstance(i, dict)] if isinstance(interests, list) else []
-    rows: list[tuple[str, dict[str, Any]]] = []
+    rows: list[tuple[str, RelRow]] = []
     for n, interest in enumerate(items or [{}]):
         kind = _text(interest.get("type"))
         start, end = _date(interest.get("startDate"), "startDate"), _date(interest.get("endDate"), "endDate")
         ended = closed or end is not None
         if ended and end is None:
             end = stated
+        props: dict[str, Any]
         if kind in DIRECTS_INTERESTS:
             rel, props = "DIRECTS", {"role": kind, "start": start, "end": end}
         else:
@@ -445,8 +447,7 @@ def _interests(base: str, subject: str, party: str, interests: Any, closed: bool
                      "component": True if component else None,
                      "status": "closed" if ended else "open"}
             rel = "OWNS"
-        rows.append((rel, {"start": party, "end": subject, "rel_key": f"{base}#{n}", "props": props,
-                           "row": row, "record_id": record_id}))
+        rows.append((rel, RelRow(party, subject, props, f"{base}#{n}", record_id, row)))
     for rel, _ in rows:
         if (start_label, end_label) not in rel_type(rel).endpoints:
             reject(rel, f"{party} -> {subject}", f"{rel} cannot link a {start_label} to a {end_label}")

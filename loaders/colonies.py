@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from conveyor.graph.errors import RowProblem
+from conveyor.graph.rows import NodeRow, RelRow
 from conveyor.graph.types import BOOL, COUNTRY, list_of
 
 from .base import Chunk, NodeBatch, Reject, RelBatch
@@ -35,26 +36,24 @@ def read_colonies(path: str | Path) -> Iterator[Chunk]:
                 continue
             colony_id = get("colony_id")
             synthetic = BOOL.clean(get("synthetic"))
-            colonies.append({"key": colony_id, "record_id": f"{Path(path).name}:{row}", "props": {
+            colonies.append(NodeRow(colony_id, {
                 "name": get("name"), "name_local": get("name_local"), "city": get("city"),
                 "region": get("region"), "country": country,
                 "operator_enterprise": get("operator_enterprise"),
                 "products": [p.strip() for p in get("products").split(";") if p.strip()],
                 "hs_codes": codes, "source_url": get("source_url"), "source_title": get("source_title"),
                 "source_date": get("source_date"), "synthetic": synthetic,
-            }})
+            }, f"{Path(path).name}:{row}", row))
             countries[country] = country_row(country)
-            located.append({"start": colony_id, "end": country, "props": {}, "row": row})
+            located.append(RelRow(colony_id, country, row=row))
             if get("operator_enterprise"):
                 company = company_row(get("operator_enterprise"), country, key=get("operator_id") or None,
                                       synthetic=synthetic)
                 companies.append(company)
-                operates.append({"start": colony_id, "end": company["key"], "row": row,
-                                 "props": {"source_url": get("source_url")}})
+                operates.append(RelRow(colony_id, company.key, {"source_url": get("source_url")}, row=row))
             for code in codes:
                 products[code] = product_stub(code)
-                makes.append({"start": colony_id, "end": code, "row": row,
-                              "props": {"source_url": get("source_url")}})
+                makes.append(RelRow(colony_id, code, {"source_url": get("source_url")}, row=row))
         chunk.nodes += [
             NodeBatch("Country", list(countries.values())),
             NodeBatch("Colony", colonies),

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 from conveyor.graph.errors import RowProblem
+from conveyor.graph.rows import NodeRow, RelRow
 from conveyor.graph.types import AMOUNT, COUNTRY, HsCode
 
 from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError
@@ -107,9 +108,9 @@ def flow_chunk(frame, cleaner: Cleaner, kind: str, file_name: str, seen: dict[st
         code = props["hs_code"]
         product = code[:6]  # CN8 / national tariff lines belong to their HS6; HS2/HS4 stay as they are
         products[product] = product_stub(product)
-        flows.append({"key": key, "record_id": f"{file_name}:{row}", "props": {
-            "source_kind": kind, **props, "source_file": file_name, "source_row": row}})
-        of.append({"start": key, "end": product, "props": {}, "row": row})
+        flows.append(NodeRow(key, {"source_kind": kind, **props, "source_file": file_name, "source_row": row},
+                             f"{file_name}:{row}", row))
+        of.append(RelRow(key, product, row=row))
     chunk.nodes += [NodeBatch("Product", list(products.values())), NodeBatch("TradeFlow", flows)]
     chunk.relationships.append(RelBatch("OF", "TradeFlow", "Product", of))
     return chunk

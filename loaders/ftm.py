@@ -57,6 +57,7 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -65,6 +66,7 @@ from pathlib import Path
 from typing import Any
 
 from conveyor.graph.errors import RowProblem
+from conveyor.graph.rows import NodeRow, RelRow
 from conveyor.graph.schema import node_type, rel_type
 from conveyor.graph.store.base import GraphStore
 from conveyor.graph.types import PARTIAL_DATE, SHARE
@@ -153,7 +155,7 @@ class _Link:
     range allows; end_label: an end the loader creates itself (Country, Sanction)."""
 
     rel: str
-    row: dict[str, Any]
+    row: RelRow
     start_ok: tuple[str, ...]
     end_ok: tuple[str, ...]
     end_label: str | None = None
@@ -162,7 +164,7 @@ class _Link:
     end_prop: str = "end"
 
     def what(self) -> str:
-        return f"{self.row['start']} -> {self.row['end']}"
+        return f"{self.row.start} -> {self.row.end}"
 
 
 @dataclass
@@ -188,7 +190,7 @@ class _State:
         return end_label or self.labels.get(entity_id)
 
 
-Grouped = dict[tuple[str, str, str], list[dict[str, Any]]]
+Grouped = dict[tuple[str, str, str], list[RelRow]]
 
 
 def _read(path: Path, source: str) -> Iterator[Chunk]:
@@ -227,10 +229,10 @@ def _end_of_file(state: _State) -> Chunk:
         final.nodes.append(NodeBatch("Sanction", [row for row, _ in sanctions]))
     grouped: Grouped = {}
     for _, link in sanctions:
-        _place(link, state.labels[link.row["start"]], "Sanction", grouped, final.rejects)
+        _place(link, state.labels[link.row.start], "Sanction", grouped, final.rejects)
     unresolved: list[_Link] = []
     for link in state.waiting:
-        start, end = state.label_of(link.row["start"]), state.label_of(link.row["end"], link.end_label)
+        start, end = state.label_of(link.row.start), state.label_of(link.row.end, link.end_label)
         if start and end:
             _place(link, start, end, grouped, final.rejects)
         else:
@@ -242,20 +244,19 @@ def _end_of_file(state: _State) -> Chunk:
     return final
 
 
-def _topic_sanctions(state: _State) -> list[tuple[dict[str, Any], _Link]]:
+def _topic_sanctions(state: _State) -> list[tuple[NodeRow, _Link]]:
     out = []
     for entity_id, listing in state.topic_listed.items():
         if entity_id in state.sanction_entities:
             continue  # the file's own Sanction entity is the designation: no second seed
         key = f"ftm-topic:{state.source}:{entity_id}"
         program, program_id = _joined(listing.program), _joined(listing.program_id)
-        node = {"key": key, "record_id": listing.record_id, "props": {
+        node = NodeRow(key, {
             "program": program or program_id, "program_id": program_id, "authority": None, "listed": None,
-            "end_date": None, "reason": TOPIC_REASON, "source_url": listing.source_url}}
-        link = _Link("SANCTIONED", {"start": entity_id, "end": key, "row": listing.line_no,
-                                    "record_id": listing.record_id,
-                                    "props": {"program": program or program_id, "authority": None,
-                                              "listed": None}},
+            "end_date": None, "reason": TOPIC_REASON, "source_url": listing.source_url}, listing.record_id,
+            listing.line_no)
+        link = _Link("SANCTIONED", RelRow(entity_id, key, {"program": program or program_id, "authority": None,
+                                                           "listed": None}, None, listing.record_id, listing.line_no),
                      PARTY_LABELS, ("Sanction",), "Sanction", "Thing")
         out.append((node, link))
     state.topic_listed.clear()
@@ -272,32 +273,32 @@ def _from_graph(store: GraphStore, links: list[_Link], state: _State) -> Chunk:
     """Endpoints no line of the file defined, looked up by key under each label their range allows."""
     wanted: dict[str, set[str]] = {}
     for link in links:
-        for key, labels in ((link.row["start"], link.start_ok), (link.row["end"], link.end_ok)):
-            if key not in state.labels and not (link.end_label and key == link.row["end"]):
+        for key, allowed in ((link.row.start, link.start_ok), (link.row.end, link.end_ok)):
+            if key not in state.labels and not (link.end_label and key == link.row.end):
                 # every party label, not only the allowed ones: a reject can then say what the id is
-                for label in (labels if labels == ("Address",) else PARTY_LABELS):
+                for label in (allowed if allowed == ("Address",) else PARTY_LABELS):
                     wanted.setdefault(label, set()).add(key)
     found: dict[str, set[str]] = {}
     for label, ids in wanted.items():
         hits = found.setdefault(label, set())
         for batch in chunked(sorted(ids), LOOKUP_BATCH):
             hits.update(r["id"] for r in store.run(_LOOKUP[label], {"ids": batch}))
-    chunk, grouped = Chunk(), {}
+    chunk, grouped = Chunk(), Grouped()
     for link in links:
-        labels = []
-        for key, own in ((link.row["start"], None), (link.row["end"], link.end_label)):
+        labels: list[list[str]] = []
+        for key, own in ((link.row.start, None), (link.row.end, link.end_label)):
             known = state.label_of(key, own)
             labels.append([known] if known else [label for label in found if key in found[label]])
         problem = _endpoint_problem(link, labels)
         if problem is None:
             _place(link, labels[0][0], labels[1][0], grouped, chunk.rejects)
         elif link.rel == "REGISTERED_AT":
-            chunk.notes.append(Reject(link.row["row"], "addressEntity", link.row["end"],
-                                      f"{MISSING_ADDRESS}: no Address {link.row['end']!r} in this file or the "
-                                      "graph; the entity is loaded without it", {"id": link.row["start"]}))
+            chunk.notes.append(Reject(link.row.row or 0, "addressEntity", link.row.end,
+                                      f"{MISSING_ADDRESS}: no Address {link.row.end!r} in this file or the "
+                                      "graph; the entity is loaded without it", {"id": link.row.start}))
         else:
-            chunk.rejects.append(Reject(link.row["row"], link.rel, link.what(), problem,
-                                        {"id": link.row.get("rel_key"), "schema": link.schema}))
+            chunk.rejects.append(Reject(link.row.row or 0, link.rel, link.what(), problem,
+                                        {"id": link.row.rel_key, "schema": link.schema}))
     chunk.relationships = _batches(grouped)
     return chunk
 
@@ -305,7 +306,7 @@ def _from_graph(store: GraphStore, links: list[_Link], state: _State) -> Chunk:
 def _endpoint_problem(link: _Link, labels: list[list[str]]) -> str | None:
     """Why an endpoint cannot be used (None if both can): missing, of a kind the FtM range does not
     allow, or under two labels in the graph."""
-    ends = ((link.row["start"], link.start_ok, link.start_prop), (link.row["end"], link.end_ok, link.end_prop))
+    ends = ((link.row.start, link.start_ok, link.start_prop), (link.row.end, link.end_ok, link.end_prop))
     for (key, allowed, prop), found in zip(ends, labels, strict=True):
         kinds = " or ".join(allowed)
         if not found:
@@ -321,10 +322,10 @@ def _place(link: _Link, start: str, end: str, grouped: Grouped, rejects: list[Re
     """Check that the schema allows the pair; an impossible pair is a Reject rather than a failed load."""
     row = link.row
     if link.rel == "ASSOCIATE" and start == "Company" and end == "Person":
-        row = {**row, "start": row["end"], "end": row["start"]}
+        row = dataclasses.replace(row, start=row.end, end=row.start)
         start, end = end, start
     if (start, end) not in rel_type(link.rel).endpoints:
-        rejects.append(Reject(row["row"], link.rel, f"{row['start']} -> {row['end']}",
+        rejects.append(Reject(row.row or 0, link.rel, f"{row.start} -> {row.end}",
                               f"{link.rel} cannot link a {start} to a {end}"))
         return
     grouped.setdefault((link.rel, start, end), []).append(row)
@@ -340,26 +341,26 @@ _LIST_PROPS = ("aliases", "previous_names", "weak_aliases", "search_keys", "topi
 class _ChunkBuilder:
     def __init__(self, state: _State) -> None:
         self.state = state
-        self.nodes: dict[str, dict[str, dict[str, Any]]] = {"Country": {}, "Company": {}, "Person": {},
-                                                            "Address": {}, "Sanction": {}}
+        self.nodes: dict[str, dict[str, NodeRow]] = {"Country": {}, "Company": {}, "Person": {},
+                                                     "Address": {}, "Sanction": {}}
         self.links: list[_Link] = []
 
-    def node(self, label: str, row: dict[str, Any]) -> None:
+    def node(self, label: str, row: NodeRow) -> None:
         # Fragments of one id in a chunk merge as they would in the store: later non-empty values win;
         # name and identifier lists are united (each fragment may bring its own aliases).
-        held = self.nodes[label].get(row["key"])
+        held = self.nodes[label].get(row.key)
         if held is None:
-            self.nodes[label][row["key"]] = row
+            self.nodes[label][row.key] = row
             return
-        props = held["props"]
-        for k, v in row["props"].items():
+        props = held.props
+        for k, v in row.props.items():
             if k in _LIST_PROPS and props.get(k) and v:
                 props[k] = list(dict.fromkeys([*props[k], *v]))
             elif v not in (None, "", []):
                 props[k] = v
 
     def rel(self, link: _Link) -> None:
-        known = link.row["start"] in self.state.labels and (link.end_label or link.row["end"] in self.state.labels)
+        known = link.row.start in self.state.labels and (link.end_label or link.row.end in self.state.labels)
         (self.links if known else self.state.waiting).append(link)
 
     def finish(self, chunk: Chunk) -> Chunk:
@@ -368,8 +369,8 @@ class _ChunkBuilder:
                 chunk.nodes.append(NodeBatch(label, list(self.nodes[label].values())))
         grouped: Grouped = {}
         for link in self.links:
-            start = self.state.labels[link.row["start"]]
-            end = self.state.label_of(link.row["end"], link.end_label)
+            start = self.state.labels[link.row.start]
+            end = self.state.label_of(link.row.end, link.end_label)
             _place(link, start, end, grouped, chunk.rejects)  # type: ignore[arg-type]
         chunk.relationships = _batches(grouped)
         return chunk
@@ -378,7 +379,7 @@ class _ChunkBuilder:
 Rejecter = Callable[[str, Any, str], None]
 
 
-def _one_line(text: str, line_no: int, name: str, state: _State, chunk: Chunk, builder: _ChunkBuilder) -> None:
+def _one_line(text: str, line_no: int, name: str, state: _State, chunk: Chunk, builder: _ChunkBuilder) -> None:  # noqa: C901  one FtM line: a flat dispatch over schemata, each branch small
     summary: dict[str, Any] = {}
 
     def reject(field: str, value: Any, reason: str) -> None:
@@ -452,13 +453,13 @@ def _one_line(text: str, line_no: int, name: str, state: _State, chunk: Chunk, b
     builder.node(label, row)
     for code in _countries(proxy):
         builder.node("Country", country_row(code))
-        builder.rel(_Link("IN", {"start": entity_id, "end": code, "props": {}, "row": line_no,
-                                 "record_id": record_id}, (label,), ("Country",), "Country", schema.name))
+        builder.rel(_Link("IN", RelRow(entity_id, code, {}, None, record_id, line_no), (label,), ("Country",),
+                          "Country", schema.name))
     if label == "Address":
         return
     for address_id in proxy.get("addressEntity"):
-        builder.rel(_Link("REGISTERED_AT", {"start": entity_id, "end": address_id, "props": {}, "row": line_no,
-                                            "record_id": record_id}, (label,), ("Address",), None, schema.name))
+        builder.rel(_Link("REGISTERED_AT", RelRow(entity_id, address_id, {}, None, record_id, line_no), (label,),
+                          ("Address",), None, schema.name))
     if DESIGNATED_TOPIC in proxy.get("topics"):
         held = state.topic_listed.get(entity_id)
         listing = _TopicListing(line_no, record_id, proxy.get("program"), proxy.get("programId"),
@@ -532,7 +533,7 @@ def display_name(proxy: EntityProxy, published: Any = None) -> str | None:
 
 
 def _party(proxy: EntityProxy, label: str, dates: dict[str, list[str]], record_id: str,
-           raw: dict[str, Any], caption: Any = None) -> dict[str, Any] | None:
+           raw: dict[str, Any], caption: Any = None) -> NodeRow | None:
     name = display_name(proxy, caption)
     if not name:
         return None
@@ -565,21 +566,20 @@ def _party(proxy: EntityProxy, label: str, dates: dict[str, list[str]], record_i
         births = dates.get("birthDate") or []
         props.update({"birth_date": births[0] if births else None, "nationality": _first(proxy, "nationality"),
                       "position": _first(proxy, "position")})
-    return {"key": proxy.id, "record_id": record_id, "props": props}
+    return NodeRow(proxy.id, props, record_id)
 
 
 def _earliest(values: list[str] | None) -> str | None:
     return min(values) if values else None
 
 
-def _address(proxy: EntityProxy, record_id: str) -> dict[str, Any] | None:
+def _address(proxy: EntityProxy, record_id: str) -> NodeRow | None:
     full = _first(proxy, "full") or ", ".join(
         v for v in (_first(proxy, p) for p in ("street", "city", "postalCode", "region")) if v)
     if not full:
         return None
     countries = _countries(proxy)
-    return {"key": proxy.id, "record_id": record_id,
-            "props": {"full": full, "country": countries[0] if countries else None}}
+    return NodeRow(proxy.id, {"full": full, "country": countries[0] if countries else None}, record_id)
 
 
 def _link(proxy: EntityProxy, dates: dict[str, list[str]], line_no: int, record_id: str, state: _State,
@@ -596,16 +596,15 @@ def _link(proxy: EntityProxy, dates: dict[str, list[str]], line_no: int, record_
         program_id = _joined(proxy.get("programId"))
         listed = _earliest([*dates["listingDate"], *dates["startDate"]])
         ends = dates["endDate"]
-        builder.node("Sanction", {"key": proxy.id, "record_id": record_id, "props": {
+        builder.node("Sanction", NodeRow(proxy.id, {
             "program": program or program_id, "program_id": program_id, "authority": authority,
             "listed": listed, "end_date": max(ends) if ends else None, "reason": _joined(proxy.get("reason")),
-            "source_url": _first(proxy, "sourceUrl")}})
+            "source_url": _first(proxy, "sourceUrl")}, record_id, line_no))
         state.sanction_entities.update(_values(proxy, start_prop))
         # One designation of several entities (FtM allows it): one edge each.
         for entity in _values(proxy, start_prop):
-            builder.rel(_Link(rel, {"start": entity, "end": proxy.id, "row": line_no, "record_id": record_id,
-                                    "props": {"program": program or program_id, "authority": authority,
-                                              "listed": listed}},
+            builder.rel(_Link(rel, RelRow(entity, proxy.id, {"program": program or program_id, "authority": authority,
+                                                             "listed": listed}, None, record_id, line_no),
                               start_ok, ("Sanction",), "Sanction", schema, start_prop))
         return
     end = _first(proxy, end_prop) if end_prop else None
@@ -628,8 +627,8 @@ def _link(proxy: EntityProxy, dates: dict[str, list[str]], line_no: int, record_
         props = {"role": _first(proxy, "role"), "start": start_date, "end": end_date}
     else:
         props = {"kind": schema, "start": start_date, "end": end_date}
-    builder.rel(_Link(rel, {"start": start, "end": end, "rel_key": proxy.id, "row": line_no, "record_id": record_id,
-                            "props": props}, start_ok, allowed_labels(schema, end_prop), None, schema, start_prop,
+    builder.rel(_Link(rel, RelRow(start, end, props, proxy.id, record_id, line_no), start_ok,
+                      allowed_labels(schema, end_prop), None, schema, start_prop,
                       end_prop))
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from conveyor.graph.errors import RowProblem
+from conveyor.graph.rows import NodeRow, RelRow
 from conveyor.graph.types import COUNTRY, DATE
 
 from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError, chunked
@@ -130,7 +131,7 @@ def _date(rec: dict[str, str], field: str) -> str | None:
     return date
 
 
-def _batch(chunk: Chunk, label: str, row: dict[str, Any]) -> None:
+def _batch(chunk: Chunk, label: str, row: NodeRow) -> None:
     for nb in chunk.nodes:
         if nb.label == label:
             nb.rows.append(row)
@@ -138,7 +139,7 @@ def _batch(chunk: Chunk, label: str, row: dict[str, Any]) -> None:
     chunk.nodes.append(NodeBatch(label, [row]))
 
 
-def _rel(chunk: Chunk, rel: str, start: str, end: str, row: dict[str, Any]) -> None:
+def _rel(chunk: Chunk, rel: str, start: str, end: str, row: RelRow) -> None:
     for rb in chunk.relationships:
         if (rb.type, rb.start, rb.end) == (rel, start, end):
             rb.rows.append(row)
@@ -174,7 +175,7 @@ def _level1(chunk: Chunk, file: str, row: int, rec: dict[str, str], seen: dict[s
     _batch(chunk, "Company", company)
     if country:
         _batch(chunk, "Country", country_row(country))
-        _rel(chunk, "IN", "Company", "Country", {"start": company["key"], "end": country, "props": {}, "row": row})
+        _rel(chunk, "IN", "Company", "Country", RelRow(company.key, country, row=row))
 
 
 def _periods(rec: dict[str, str]) -> dict[str, dict[str, tuple[str, str]]]:
@@ -206,14 +207,13 @@ def _level2(chunk: Chunk, file: str, row: int, rec: dict[str, str], seen: dict[s
         dates[which] = DATE.clean(text, field=column)
     seen[rel_key] = row
     status = rec.get("Relationship.RelationshipStatus") or None
-    base = {"start": f"lei:{start}", "end": f"lei:{end}", "rel_key": rel_key, "record_id": f"{file}:{row}",
-            "row": row}
     if rtype in CONSOLIDATION:
         props = {"kind": CONSOLIDATION[rtype], "start": dates["startdate"], "end": dates["enddate"], "status": status}
-        _rel(chunk, "CONSOLIDATED_BY", "Company", "Company", {**base, "props": props})
+        rel = "CONSOLIDATED_BY"
     else:
         props = {"kind": ASSOCIATION[rtype], "start": dates["startdate"], "end": dates["enddate"]}
-        _rel(chunk, "ASSOCIATE", "Company", "Company", {**base, "props": props})
+        rel = "ASSOCIATE"
+    _rel(chunk, rel, "Company", "Company", RelRow(f"lei:{start}", f"lei:{end}", props, rel_key, f"{file}:{row}", row))
 
 
 # -- XML (LEI-CDF 2.1 / RR-CDF 2.1) ---------------------------------------------------------------

@@ -25,6 +25,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from conveyor.graph.errors import RowProblem
+from conveyor.graph.rows import NodeRow, RelRow
 from conveyor.graph.types import HsCode
 
 from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError
@@ -35,7 +36,7 @@ ROOT = "TOTAL"
 
 
 def read_hs(path: str | Path) -> Iterator[Chunk]:
-    tree: list[dict] = []  # parents may come after children in a file: link once every node exists
+    tree: list[RelRow] = []  # parents may come after children in a file: link once every node exists
     for frame in read_csv_chunks(path, COLUMNS):
         chunk = Chunk(read=len(frame))
         products = []
@@ -48,16 +49,16 @@ def read_hs(path: str | Path) -> Iterator[Chunk]:
                 chunk.rejects.append(Reject(row, field, rec.get(field, ""), reason, rec))
                 continue
             is_root = code == ROOT
-            products.append({"key": code, "record_id": f"hs:{code}", "props": {
+            products.append(NodeRow(code, {
                 "description": rec["description"].strip(), "level": 0 if is_root else int(level),
                 "section": "" if is_root else rec["section"].strip(), "parent": "" if is_root else parent,
-            }})
+            }, f"hs:{code}", row))
             if not is_root and parent:
-                tree.append({"start": code, "end": parent, "props": {}, "row": row})
+                tree.append(RelRow(code, parent, row=row))
         chunk.nodes.append(NodeBatch("Product", products))
         yield chunk
     # Chapters hang under the TOTAL root whether or not this file carries its row.
-    root = {"key": ROOT, "props": {"level": 0}}
+    root = NodeRow(ROOT, {"level": 0})
     yield Chunk(nodes=[NodeBatch("Product", [root])],
                 relationships=[RelBatch("CHILD_OF", "Product", "Product", tree)])
 

@@ -5,8 +5,9 @@ before relationships so every relationship finds its endpoints. ICIJ's own "same
 are kept as ASSOCIATE (kind = the ICIJ rel_type): deciding that two nodes are one is resolution's job.
 
 Mass-registration addresses and agents (one address for thousands of shell companies) are flagged
-`supernode = true` when their degree in relationships.csv exceeds SUPERNODE_DEGREE, so path queries
-can step around them instead of drowning in them.
+`supernode = true`, with the reason in `supernode_reasons`, when their degree in relationships.csv
+reaches SUPERNODE_DEGREE (graph/supernode.py: the one definition), so path queries can step around them
+instead of drowning in them.
 """
 
 from __future__ import annotations
@@ -18,14 +19,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from conveyor.graph import supernode
 from conveyor.graph.errors import RowProblem
+from conveyor.graph.rows import NodeRow, RelRow
 from conveyor.graph.types import DATE
 
 from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError
 from .csvfile import check_readable, read_csv_chunks, read_header
 from .names import normalise_country, normalise_name
 
-SUPERNODE_DEGREE = 500
+SUPERNODE_DEGREE = supernode.DEFAULT_MIN_DEGREE
 
 # file -> (label, roles, schema tag)
 NODE_FILES: dict[str, tuple[str, tuple[str, ...], str]] = {
@@ -90,7 +93,7 @@ def read_icij(path: str | Path, *, source: str, mapping: str | Path | None = Non
     labels: dict[str, tuple[str, int, str]] = {}  # node_id -> (label, row, file): endpoints and duplicates
     for f in files:
         if f.name in NODE_FILES:
-            yield from _read_nodes(f, labels, degree, threshold)
+            yield from _read_nodes(f, labels, degree, (threshold, f"{rel_file.name if rel_file else ''} of {source}"))
     if rel_file:
         yield from _read_relationships(rel_file, labels, known=len(labels) > 0)
 
@@ -122,11 +125,12 @@ def _country(rec: dict[str, str]) -> str | None:
     return None
 
 
-def _read_nodes(f: Path, labels: dict, degree: Counter, threshold: int) -> Iterator[Chunk]:
+def _read_nodes(f: Path, labels: dict, degree: Counter, limit: tuple[int, str]) -> Iterator[Chunk]:
+    """`limit`: the supernode degree and what the degree counts (the relationships file, the source)."""
     label, roles, tag = NODE_FILES[f.name]
     for frame in read_csv_chunks(f, ("node_id",)):
         chunk = Chunk(read=len(frame))
-        rows: list[dict[str, Any]] = []
+        rows: list[NodeRow] = []
         for raw in frame.to_dict("records"):
             row = raw.pop("_row")
             rec = {k: (v or "").strip() for k, v in raw.items()}
@@ -159,9 +163,10 @@ def _read_nodes(f: Path, labels: dict, degree: Counter, threshold: int) -> Itera
                     dissolution_date=rec.get("struck_off_date") or rec.get("inactivation_date") or None,
                     address=rec.get("address") or None,
                 )
-            if label in ("Company", "Address") and degree[node_id] > threshold:
+            if label in ("Company", "Address") and supernode.at_least(degree[node_id], limit[0]):
                 props["supernode"] = True
-            rows.append({"key": f"icij:{node_id}", "record_id": f"{f.name}:{row}", "props": props})
+                props["supernode_reasons"] = [supernode.degree_reason(degree[node_id], *limit)]
+            rows.append(NodeRow(f"icij:{node_id}", props, f"{f.name}:{row}", row))
         chunk.nodes.append(NodeBatch(label, rows, roles))
         yield chunk
 
@@ -197,7 +202,7 @@ def _read_relationships(f: Path, labels: dict, known: bool) -> Iterator[Chunk]:
     seen: dict[str, int] = {}
     for frame in read_csv_chunks(f, REL_REQUIRED):
         chunk = Chunk(read=len(frame))
-        batches: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        batches: dict[tuple[str, str, str], list[RelRow]] = {}
         for raw in frame.to_dict("records"):
             row = raw.pop("_row")
             rec = {k: (v or "").strip() for k, v in raw.items()}
@@ -242,10 +247,8 @@ def _read_relationships(f: Path, labels: dict, known: bool) -> Iterator[Chunk]:
                 props.update(start=rec.get("start_date") or None, end=rec.get("end_date") or None)
             if rtype == "OWNS":
                 props["status"] = rec.get("status") or None
-            out = {"start": f"icij:{start}", "end": f"icij:{end}", "props": props, "row": row,
-                   "record_id": f"{f.name}:{row}"}
-            if rtype != "REGISTERED_AT":
-                out["rel_key"] = rel_key
+            out = RelRow(f"icij:{start}", f"icij:{end}", props, rel_key if rtype != "REGISTERED_AT" else None,
+                         f"{f.name}:{row}", row)
             batches.setdefault((rtype, *pair), []).append(out)
         chunk.relationships = [RelBatch(t, s, e, rows) for (t, s, e), rows in batches.items()]
         yield chunk

@@ -24,12 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from conveyor.graph.errors import RowProblem
+from conveyor.graph.rows import NodeRow, RelRow
 from conveyor.graph.types import PARTIAL_DATE
 
 from .base import Chunk, NodeBatch, Reject, RelBatch
 from .colonies import CODES, read_colonies
 from .csvfile import read_csv_chunks
 from .names import normalise_name, search_keys
+from .records import product_stub
 
 ORG_KINDS = ("authority", "production_enterprise", "branch", "workshop", "sales_enterprise", "brand")
 NAME_FIELDS = ("name", "legal_name", "name_latin", "name_variant")
@@ -107,7 +109,7 @@ def _colonies_only(path: Path) -> Iterator[Chunk]:
         for nb in chunk.nodes:
             if nb.label == "Colony":
                 for row in nb.rows:
-                    row["record_id"] = row["key"]
+                    row.record_id = row.key
         yield chunk
 
 
@@ -145,14 +147,13 @@ def read_organisations(path: Path, ctx: _Context) -> Iterator[Chunk]:
                      "catalogue_kind": get("kind"), "source_url": get("source_url"),
                      "country": (ctx.colonies.get(colony) or {}).get("country") or None,
                      "synthetic": _synthetic(get)}
-            companies.append({"key": org_id, "record_id": org_id, "props": props})
+            companies.append(NodeRow(org_id, props, org_id, row))
             if colony:
-                operates.append({"start": colony, "end": org_id, "row": row, "record_id": org_id,
-                                 "props": {"source_url": get("source_url")}})
+                operates.append(RelRow(colony, org_id, {"source_url": get("source_url")}, None, org_id, row))
             if get("parent_org_id"):
-                parents.append({"start": org_id, "end": get("parent_org_id"), "row": row, "record_id": org_id,
-                                "rel_key": f"{org_id}|parent", "props": {"kind": "parent organisation",
-                                                                        "source_url": get("source_url")}})
+                parents.append(RelRow(org_id, get("parent_org_id"), {"kind": "parent organisation",
+                                                                     "source_url": get("source_url")},
+                                      f"{org_id}|parent", org_id, row))
         # Parents may come later in the file: the links are written once every organisation is.
         chunk.nodes.append(NodeBatch("Company", companies, roles=()))
         chunk.relationships += [RelBatch("OPERATES", "Colony", "Company", operates),
@@ -191,8 +192,11 @@ def read_facts(path: Path, ctx: _Context) -> Iterator[Chunk]:
     required = ("fact_id", "entity_id", "field", "value", "basis", "source_url")
     chunk = Chunk()
     entities: dict[str, _Entity] = defaultdict(lambda: _Entity([], [], [], [], []))
-    makes: dict[str, list[dict[str, Any]]] = {"Colony": [], "Company": []}
-    operates, parents, addresses, located = [], [], [], []
+    makes: dict[str, list[RelRow]] = {"Colony": [], "Company": []}
+    operates: list[RelRow] = []
+    parents: list[RelRow] = []
+    addresses: list[NodeRow] = []
+    located: list[RelRow] = []
     products: set[str] = set()
     for frame in read_csv_chunks(path, required):
         chunk.read += len(frame)
@@ -207,7 +211,7 @@ def read_facts(path: Path, ctx: _Context) -> Iterator[Chunk]:
                                                   get("source_url"))
             e = entities[entity]
             e.fact_ids.append(fact_id)
-            cite = {"row": row, "record_id": fact_id, "props": {"source_url": url}}
+            cited = {"source_url": url}
             if field in NAME_FIELDS:
                 e.names.append((field if get("basis") != "transliterated" else "transliterated", value))
             elif field == "brand":
@@ -215,43 +219,43 @@ def read_facts(path: Path, ctx: _Context) -> Iterator[Chunk]:
             elif field == "unp":
                 e.unps.append(value)
             elif field == "colony_id":
-                operates.append({**cite, "start": value, "end": entity})
+                operates.append(RelRow(value, entity, cited, None, fact_id, row))
             elif field == "parent_org_id":
-                parents.append({**cite, "start": entity, "end": value, "rel_key": f"{entity}|parent",
-                                "props": {"kind": "parent organisation", "source_url": url}})
+                parents.append(RelRow(entity, value, {"kind": "parent organisation", "source_url": url},
+                                      f"{entity}|parent", fact_id, row))
             elif field == "address" and entity in ctx.colonies:
                 key = f"addr:{fact_id}"
-                addresses.append({"key": key, "record_id": fact_id, "props": {"full": value}})
-                located.append({**cite, "start": entity, "end": key, "props": {}})
+                addresses.append(NodeRow(key, {"full": value}, fact_id, row))
+                located.append(RelRow(entity, key, {}, None, fact_id, row))
             if field in ("product", "goods_sold"):
                 for code in _codes(get("hs_code")):
                     products.add(code)
                     e.codes.append(code)
                     label = "Colony" if entity in ctx.colonies else "Company"
-                    makes[label].append({**cite, "start": entity, "end": code})
+                    makes[label].append(RelRow(entity, code, cited, None, fact_id, row))
                     # An enterprise a cited fact places at a colony: its products are made there.
                     colony = ctx.colony_of(entity)
                     if label == "Company" and colony:
-                        makes["Colony"].append({**cite, "start": colony, "end": code})
-    chunk.nodes += [NodeBatch("Product", [{"key": c, "props": {"level": len(c)}} for c in sorted(products)]),
+                        makes["Colony"].append(RelRow(colony, code, cited, None, fact_id, row))
+    chunk.nodes += [NodeBatch("Product", [product_stub(c) for c in sorted(products)]),
                     NodeBatch("Address", addresses)]
     for nb in _entity_nodes(entities, ctx):
-        chunk.nodes += [NodeBatch(nb.label, part) for part in _rounds(nb.rows, lambda r: r["key"])]
+        chunk.nodes += [NodeBatch(nb.label, part) for part in _rounds(nb.rows, lambda r: r.key)]
     for rb in (RelBatch("MAKES", "Colony", "Product", makes["Colony"]),
                RelBatch("MAKES", "Company", "Product", makes["Company"]),
                RelBatch("OPERATES", "Colony", "Company", operates),
                RelBatch("ASSOCIATE", "Company", "Company", parents),
                RelBatch("REGISTERED_AT", "Colony", "Address", located)):
         chunk.relationships += [RelBatch(rb.type, rb.start, rb.end, part)
-                                for part in _rounds(rb.rows, lambda r: (r["start"], r["end"]))]
+                                for part in _rounds(rb.rows, lambda r: (r.start, r.end))]
     yield chunk
 
 
-def _rounds(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], Any]) -> list[list[dict[str, Any]]]:
+def _rounds(rows: list[Any], key: Callable[[Any], Any]) -> list[list[Any]]:
     """Rows split so that no batch names one node or edge twice: a second row for the same node inside
     one UNWIND does not see the record ids the first added (FalkorDB), so each fact citing the same
     node or edge goes in the next batch."""
-    parts: list[list[dict[str, Any]]] = []
+    parts: list[list[Any]] = []
     seen: list[set[Any]] = []
     for row in rows:
         k = key(row)
@@ -265,7 +269,8 @@ def _rounds(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], Any]) ->
 
 
 def _entity_nodes(entities: dict[str, _Entity], ctx: _Context) -> list[NodeBatch]:
-    companies, colonies = [], []
+    companies: list[NodeRow] = []
+    colonies: list[NodeRow] = []
     codes_at: dict[str, list[str]] = defaultdict(list)
     for entity, e in entities.items():
         colony = entity if entity in ctx.colonies else ctx.colony_of(entity)
@@ -275,7 +280,7 @@ def _entity_nodes(entities: dict[str, _Entity], ctx: _Context) -> list[NodeBatch
         if entity in ctx.colonies:
             listed = _codes(ctx.colonies[entity].get("hs_codes", ""))
             props: dict[str, Any] = {"hs_codes": list(dict.fromkeys([*listed, *codes_at.get(entity, [])])) or None}
-            colonies += [{"key": entity, "record_id": f, "props": props} for f in e.fact_ids]
+            colonies += [NodeRow(entity, props, f) for f in e.fact_ids]
             continue
         org = ctx.orgs[entity]
         published = [v for f, v in e.names if f != "transliterated" and v != org.get("name")]
@@ -284,11 +289,11 @@ def _entity_nodes(entities: dict[str, _Entity], ctx: _Context) -> list[NodeBatch
                  "weak_aliases": list(dict.fromkeys(variants)) or None,
                  "brands": list(dict.fromkeys(e.brands)) or None, "unp": e.unps[0] if e.unps else None,
                  "search_keys": search_keys([org.get("name"), *published, *variants, *e.brands]) or None}
-        companies += [{"key": entity, "record_id": f, "props": props} for f in e.fact_ids]
+        companies += [NodeRow(entity, props, f) for f in e.fact_ids]
     for colony, codes in codes_at.items():  # colonies with no fact of their own but an enterprise's
         if colony not in entities and colony in ctx.colonies:
             listed = _codes(ctx.colonies[colony].get("hs_codes", ""))
-            colonies.append({"key": colony, "props": {"hs_codes": list(dict.fromkeys([*listed, *codes]))}})
+            colonies.append(NodeRow(colony, {"hs_codes": list(dict.fromkeys([*listed, *codes]))}))
     return [NodeBatch("Company", companies), NodeBatch("Colony", colonies)]
 
 
@@ -351,26 +356,26 @@ def read_people(path: Path, ctx: _Context) -> Iterator[Chunk]:
                 continue
             pid, url = get("person_id"), get("source_url")
             authority, _, program = get("authority").partition(", ")
-            people.append({"key": pid, "record_id": pid, "props": {
+            people.append(NodeRow(pid, {
                 "name": get("name_as_published"), "name_norm": normalise_name(get("name_as_published")),
                 "position": get("position_as_published") or None, "source_url": url,
-                "topics": ["sanction"], "synthetic": _synthetic(get)}})
+                "topics": ["sanction"], "synthetic": _synthetic(get)}, pid, row))
             sanction = f"{pid}|{program or authority}"
             listed = get("listing_date") or None
-            sanctions.append({"key": sanction, "record_id": pid, "props": {
+            sanctions.append(NodeRow(sanction, {
                 "authority": authority, "program": program or None, "listed": listed, "source_url": url,
-                "program_id": get("list_reference") or None}})
-            sanctioned.append({"start": pid, "end": sanction, "row": row, "record_id": pid, "props": {
-                "authority": authority, "program": program or None, "listed": listed, "source_url": url}})
+                "program_id": get("list_reference") or None}, pid, row))
+            sanctioned.append(RelRow(pid, sanction, {
+                "authority": authority, "program": program or None, "listed": listed, "source_url": url},
+                None, pid, row))
             linked = get("linked_entity_id")
-            link = {"row": row, "record_id": pid, "props": {"source_url": url}}
             if linked in ctx.colonies:
-                heads.append({**link, "start": pid, "end": linked, "props": {
+                heads.append(RelRow(pid, linked, {
                     "position": get("position_as_published") or None, "basis": get("link_basis") or None,
-                    "source_url": url}})
+                    "source_url": url}, None, pid, row))
             else:
-                directs.append({**link, "start": pid, "end": linked, "rel_key": f"{pid}|{linked}",
-                                "props": {"role": get("position_as_published") or None}})
+                directs.append(RelRow(pid, linked, {"role": get("position_as_published") or None}, f"{pid}|{linked}",
+                                      pid, row))
         chunk.nodes += [NodeBatch("Person", people), NodeBatch("Sanction", sanctions)]
         chunk.relationships += [RelBatch("SANCTIONED", "Person", "Sanction", sanctioned),
                                 RelBatch("HEADS", "Person", "Colony", heads),

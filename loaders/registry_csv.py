@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from conveyor.graph.errors import RowProblem
+from conveyor.graph.rows import NodeRow, RelRow
 from conveyor.graph.schema import COMPANY_ROLES
 from conveyor.graph.types import COUNTRY, DATE, SHARE, Date, country_code
 
@@ -75,7 +76,7 @@ def read_registry_csv(path: str | Path, *, source: str, mapping: str | Path | No
 
 def _read(p: Path, m: Mapping, key_template: str, parent_template: str, roles: tuple[str, ...]) -> Iterator[Chunk]:
     date = DATE.with_formats(m.date_formats)
-    owns: list[dict[str, Any]] = []  # emitted after every company, so a parent later in the file is found
+    owns: list[RelRow] = []  # emitted after every company, so a parent later in the file is found
     seen: dict[str, int] = {}
     for frame in read_csv_chunks(p, tuple(m.columns.values())):
         chunk = Chunk(read=len(frame))
@@ -102,17 +103,17 @@ def _read(p: Path, m: Mapping, key_template: str, parent_template: str, roles: t
             companies.append(company)
             if country:
                 countries[country] = country_row(country)
-                located.append({"start": key, "end": country, "props": {}, "row": row})
+                located.append(RelRow(key, country, row=row))
             if parent:
-                owns.append({"start": parent, "end": key, "rel_key": f"{parent}|{key}", "row": row,
-                             "record_id": f"{p.name}:{row}", "props": {"share": share, "direct": True}})
+                owns.append(RelRow(parent, key, {"share": share, "direct": True}, f"{parent}|{key}", f"{p.name}:{row}",
+                                   row))
             if rec.get("director_name"):
                 person = f"person:{normalise_name(rec['director_name']).replace(' ', '-')}@{key}"
-                people.append({"key": person, "record_id": f"{p.name}:{row}", "props": {
+                people.append(NodeRow(person, {
                     "name": rec["director_name"], "name_norm": normalise_name(rec["director_name"]),
-                    "position": rec.get("director_role") or None}})
-                directs.append({"start": person, "end": key, "rel_key": f"{person}|{key}", "row": row,
-                                "props": {"role": rec.get("director_role") or "director"}})
+                    "position": rec.get("director_role") or None}, f"{p.name}:{row}", row))
+                directs.append(RelRow(person, key, {"role": rec.get("director_role") or "director"}, f"{person}|{key}",
+                                      row=row))
         chunk.nodes += [NodeBatch("Country", list(countries.values())), NodeBatch("Company", companies, roles),
                         NodeBatch("Person", people)]
         chunk.relationships += [RelBatch("IN", "Company", "Country", located),

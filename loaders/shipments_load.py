@@ -19,15 +19,24 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from conveyor.graph.evidence import EvidenceStore, EvidenceWriter, current_runs
+from conveyor.graph.rows import NodeRow, Provenance, RelRow
 from conveyor.graph.store.base import GraphStore
 
-from .base import DEFAULT_MAX_SHRINK, SHRINK_MIN_FACTS, LoadReport, Reject, SourceError, provenance, write_rejects
+from .base import (
+    DEFAULT_MAX_SHRINK,
+    SHRINK_MIN_FACTS,
+    LoadReport,
+    Reject,
+    SourceError,
+    provenance,
+    source_row,
+    write_rejects,
+)
 from .records import country_row, product_stub
 from .shipments import read_shipment_batches, with_normalised_names
 
@@ -39,7 +48,7 @@ class TradeChange:
     """What one shipments load changed, for the derivations: which run of each shipments source was
     current before and is after, and the seller -> buyer (and notify -> buyer) pairs whose rows changed."""
     source: str
-    prov: dict[str, Any]
+    prov: Provenance
     runs_before: dict[str, str]
     runs_after: dict[str, str]
     pairs: pd.DataFrame  # seller, buyer
@@ -63,43 +72,40 @@ def load_shipments(  # noqa: PLR0913  keyword-only load options, passed through 
     prov = provenance(source, path, seen, variant)
     report = LoadReport(source=source, path=str(path))
     store.ensure_schema()
-    writer = evidence.writer(source, prov["run"])
+    writer = evidence.writer(source, prov.run)
     try:
         with store.atomic():
             # Read under the load lock: a load of another source that finished a moment ago counts.
             runs_before = current_runs(store, FORMAT)
-            if runs_before.get(source) == prov["run"] and evidence.has(source, prov["run"]):
+            if runs_before.get(source) == prov.run and evidence.has(source, prov.run):
                 writer.discard()
                 evidence.sweep_unnamed(runs_before.items())  # what failed loads left, as a load would
                 return _unchanged(store, report, source, started)
             stage("reading, writing companies")
             loaded, rejects = _read_and_write(store, writer, path, source, mapping, prov, report, progress)
             previous = runs_before.get(source)
-            if previous not in (None, prov["run"]):
+            if previous not in (None, prov.run):
                 _check_shrink(evidence, source, previous, report, rejects, path, rejects_dir, max_shrink)
             writer.publish()
             # Files the saved graph does not name (failed loads): none can become current while we
             # hold the lock. This source's previous run stays until the graph is saved without it.
-            evidence.sweep_unnamed([*runs_before.items(), (source, prov["run"])])
+            evidence.sweep_unnamed([*runs_before.items(), (source, prov.run)])
             report.rejected = len({r.row for r in rejects})
-            if previous not in (None, prov["run"]):
+            if previous not in (None, prov.run):
                 stage("retiring what the older version asserted")
                 report.retired = store.retire(prov)
-            change = TradeChange(source, prov, runs_before, {**runs_before, source: prov["run"]},
+            change = TradeChange(source, prov, runs_before, {**runs_before, source: prov.run},
                                  *_touched(evidence, loaded, source, previous))
             if derive:
                 stage("deriving SUPPLIES and roles")
                 report.notes.extend(derive(store, evidence, change))
-            store.upsert_nodes("Source", [{"key": source, "props": {
-                "path": Path(path).name, "format": FORMAT, "loaded_at": prov["seen"], "run": prov["run"],
-                "read": report.read, "loaded": report.loaded, "rejected": report.rejected,
-            }}], prov)
+            store.upsert_nodes("Source", [source_row(report, path, FORMAT, prov)], prov)
     except BaseException:
         writer.discard()  # a file already published is simply not current; the next load sweeps it
         raise
     stage("saving")
     store.save()  # before the older run file goes: until this returns, the file on disk may still need it
-    evidence.sweep(source, prov["run"])
+    evidence.sweep(source, prov.run)
     timings.enter("done")
     report.notes.append("stages: " + timings.text())
     if rejects:
@@ -166,7 +172,7 @@ class _Loaded:
 
 
 def _read_and_write(store: GraphStore, writer: EvidenceWriter, path: str | Path, source: str,
-                    mapping: str | Path | None, prov: dict[str, Any], report: LoadReport,
+                    mapping: str | Path | None, prov: Provenance, report: LoadReport,
                     progress: Callable[[int], None] | None) -> tuple[_Loaded, list[Reject]]:
     """Clean block by block into the evidence file; each block's new companies go to the graph on a
     second thread while the next block is parsed (the server and the parser then use both cores)."""
@@ -209,21 +215,21 @@ def _pairs_of(table: pa.Table) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _write_nodes(store: GraphStore, companies: pd.DataFrame, products: set[str],
-                 prov: dict[str, Any]) -> tuple[int, int]:
+                 prov: Provenance) -> tuple[int, int]:
     """Countries, products and companies of one block, and where each company is; (nodes, relationships)."""
     countries = sorted(c for c in companies["country"].dropna().unique())
     nodes = store.upsert_nodes("Country", [country_row(c) for c in countries], prov)
     nodes += store.upsert_nodes("Product", [product_stub(c) for c in sorted(products)], prov)
     rows = [
-        {"key": key, "record_id": record_id, "props": {
-            "name": name, "name_norm": norm, "country": country if isinstance(country, str) else None,
-            "address": address if isinstance(address, str) else None, "synthetic": True if synthetic else None}}
+        NodeRow(key, {"name": name, "name_norm": norm, "country": country if isinstance(country, str) else None,
+                      "address": address if isinstance(address, str) else None,
+                      "synthetic": True if synthetic else None}, record_id)
         for key, name, norm, country, address, synthetic, record_id in zip(
             companies["key"], companies["name"], companies["name_norm"], companies["country"],
             companies["address"], companies["synthetic"], companies["record_id"], strict=True)
     ]
     nodes += store.upsert_nodes("Company", rows, prov)
-    located = [{"start": k, "end": c, "props": {}}
+    located = [RelRow(k, c)
                for k, c in zip(companies["key"], companies["country"], strict=True) if isinstance(c, str)]
     return nodes, store.upsert_relationships("IN", "Company", "Country", located, prov)
 

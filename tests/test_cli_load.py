@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conveyor.graph.rows import NodeRow
 from conveyor.graph.store import open_store
 from conveyor.loaders.base import Chunk, NodeBatch
 from conveyor.loaders.base import load as run_load
@@ -77,12 +78,12 @@ def test_unloadable_files_fail_clearly_and_change_nothing(run_cli, tmp_path: Pat
 
 def test_a_load_that_fails_half_way_leaves_the_graph_as_it_was(tmp_path: Path):
     with open_store(str(tmp_path / "g.db")) as store:
-        run_load(store, iter([Chunk(read=1, nodes=[NodeBatch("Product", [{"key": "01", "props": {"level": 2}}])])]),
+        run_load(store, iter([Chunk(read=1, nodes=[NodeBatch("Product", [NodeRow("01", {"level": 2})])])]),
                  source="first", path=HS_FILE, fmt="hs", rejects_dir=tmp_path)
         before = store.counts()
 
         def chunks():
-            yield Chunk(read=1, nodes=[NodeBatch("Product", [{"key": "02", "props": {"level": 2}}])])
+            yield Chunk(read=1, nodes=[NodeBatch("Product", [NodeRow("02", {"level": 2})])])
             raise OSError("disk went away half way")
 
         with pytest.raises(OSError):

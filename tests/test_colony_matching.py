@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 
 import pytest
+from conveyor.graph import cypher
+from conveyor.graph.rows import Provenance
 from conveyor.graph.store import open_store
 from conveyor.jobs import colony_match
 from conveyor.jobs.colony_match import Matcher, NameFold, Party
@@ -203,5 +205,6 @@ def test_a_catalogue_loaded_after_the_trade_matches_it(run_cli):
 def test_new_cypher_lints_clean_for_neo4j():
     statements = [("catalogue", colony_match.CATALOGUE, {"kinds": ["brand"]}),
                   ("match links", colony_match.MATCH_LINKS, {}),
-                  ("unset producer", colony_match.UNSET_PRODUCER, {"ids": ["x"]})]
+                  ("unset producer", colony_match.UNSET_PRODUCER,
+                   {"ids": ["x"], "prov": cypher.prov_params(Provenance.derived(colony_match.JOB))})]
     assert problems(lint(statements)) == []

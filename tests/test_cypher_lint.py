@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import RECORDED, recorded_for_neo4j
 from conveyor.graph import cypher
+from conveyor.graph.rows import Provenance
 from conveyor.graph.schema import NODES, RELATIONSHIPS
 from conveyor.graph.store import schema_statements
 from conveyor.queries.saved import saved_queries
@@ -29,7 +30,8 @@ def _example_params(q) -> dict:
 
 
 def generated_statements() -> list[tuple[str, str, dict]]:
-    prov = {"prov": {"source": "s", "source_prefix": "s@", "run": "s@1", "seen": "2026-01-01"}, "rows": []}
+    prov = {"prov": cypher.prov_params(Provenance("s", "s@1", "2026-01-01")), "rows": []}
+    job = cypher.prov_params(Provenance.derived("job", "s@1"))
     out = []
     for label, nt in NODES.items():
         for n in range(len(nt.roles) + 1):
@@ -40,16 +42,19 @@ def generated_statements() -> list[tuple[str, str, dict]]:
         for start, end in rel.endpoints:
             out.append((f"upsert {rel.type} {start}->{end}", cypher.upsert_relationships_cypher(rel.type, start, end),
                         prov))
+            out.append((f"upsert {rel.type} {start}->{end} derived",
+                        cypher.upsert_relationships_cypher(rel.type, start, end, derived=True),
+                        {**prov, "derived": job}))
             out.append((f"missing {start}->{end}", cypher.missing_endpoints_cypher(start, end), {"rows": []}))
         out.append((f"retire {rel.type}", cypher.retire_relationships_cypher(rel.type), prov))
-    derived = {**prov, "rows": [], "sources": []}
+    derived = {"prov": job, "rows": [], "sources": []}
     for rel in ("SUPPLIES", "NOTIFIES"):
         for create in (True, False):
             out.append((f"derived {rel} create={create}",
                         cypher.write_derived_relationships_cypher(rel, "Company", "Company", create=create), derived))
         out.append((f"delete {rel}", cypher.delete_relationships_cypher(rel, "Company", "Company"), {"rows": []}))
     roles = NODES["Company"].roles
-    out.append(("roles", cypher.set_roles_cypher("Company", roles[:1], roles[1:]), {"ids": []}))
+    out.append(("roles", cypher.set_roles_cypher("Company", roles[:1], roles[1:]), {"ids": [], "prov": job}))
     out += [("current runs", cypher.CURRENT_RUNS, {"format": "shipments"}),
             ("merged companies", cypher.MERGED_COMPANIES, {})]
     out += [(f"neo4j ddl {i}", s, {}) for i, s in enumerate(schema_statements())]

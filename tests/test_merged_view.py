@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conveyor.graph.rows import NodeRow, Provenance
 from cypher_lint import lint, problems
 
 INN = "7700000099"
@@ -134,9 +135,9 @@ def test_merged_view_is_read_by_index_and_maps_both_ways(falkor):
     from conveyor.queries.merged import MERGED_MEMBERS, MergedView
 
     falkor.ensure_schema()  # what `db init` and every load do: the merged_into index among the rest
-    falkor.upsert_nodes("Company", [{"key": k, "props": {"name": f"{k} (fictional)"}, "record_id": k}
+    falkor.upsert_nodes("Company", [NodeRow(key=k, props={"name": f"{k} (fictional)"}, record_id=k)
                                     for k in ("c1", "c2", "c3", "c4")],
-                        {"source": "t", "source_prefix": "t@", "run": "t@1", "seen": "2026-01-01"})
+                        Provenance("t", "t@1", "2026-01-01"))
     falkor.run("UNWIND $ids AS id MATCH (c:Company {id: id}) SET c.merged_into = 'c2'", {"ids": ["c1", "c2", "c3"]})
     view = MergedView.load(falkor)
     assert view.canonical("c1") == "c2" and view.canonical("c4") == "c4"

@@ -12,10 +12,11 @@ import re
 import shlex
 from pathlib import Path
 
+from conveyor.graph.rows import NodeRow, Provenance, RelRow
 from conveyor.graph.schema import NODES, RELATIONSHIPS
 from conveyor.graph.store import GraphStore, open_store
 
-PROV = {"source": "t", "source_prefix": "t@", "run": "t@1", "seen": "2026-01-02"}
+PROV = Provenance("t", "t@1", "2026-01-02")
 AWKWARD_NAME = 'Acme, "Best" Timber\nLtd; Minsk (fictional)'
 AWKWARD_KEY = 'co:acme,"1"'
 
@@ -136,29 +137,29 @@ def _awkward_graph(db: Path) -> None:
     """Names that need quoting, list items holding `;`, mixed types, a hub with many relationships and
     one pair with several keyed (OWNS) relationships: enough to page at every level with page size 2."""
     companies = [
-        {"key": AWKWARD_KEY, "record_id": "r:1",
-         "props": {"name": AWKWARD_NAME, "aliases": ["Acme; Best", "ACME/BT", 'Acme "Best"'], "status": "active",
-                   "synthetic": True}},
-        {"key": "co:hub", "record_id": "r:2", "props": {"name": "Hub (fictional)", "status": 3, "synthetic": True}},
-        *({"key": f"co:c{i}", "record_id": f"r:c{i}", "props": {"name": f"C{i} (fictional)", "synthetic": True}}
+        NodeRow(key=AWKWARD_KEY, record_id="r:1",
+                props={"name": AWKWARD_NAME, "aliases": ["Acme; Best", "ACME/BT", 'Acme "Best"'], "status": "active",
+                       "synthetic": True}),
+        NodeRow(key="co:hub", record_id="r:2", props={"name": "Hub (fictional)", "status": 3, "synthetic": True}),
+        *(NodeRow(key=f"co:c{i}", record_id=f"r:c{i}", props={"name": f"C{i} (fictional)", "synthetic": True})
           for i in range(7)),
     ]
     with open_store(str(db)) as store:
         store.upsert_nodes("Company", companies, PROV, roles=("Dealer",))
-        store.upsert_nodes("Person", [{"key": "p:1", "record_id": "r:p", "props": {"name": "Ann, \"A\""}}], PROV)
-        supplies = [{"start": "co:hub", "end": f"co:c{i}", "record_id": f"s:{i}",
-                     "props": {"shipments": i + 1, "value": 2.5 if i % 2 else 7, "hs_codes": ["9403", "4421"]}}
+        store.upsert_nodes("Person", [NodeRow(key="p:1", record_id="r:p", props={"name": "Ann, \"A\""})], PROV)
+        supplies = [RelRow(start="co:hub", end=f"co:c{i}", record_id=f"s:{i}",
+                           props={"shipments": i + 1, "value": 2.5 if i % 2 else 7, "hs_codes": ["9403", "4421"]})
                     for i in range(7)]
-        supplies.append({"start": AWKWARD_KEY, "end": "co:hub", "record_id": "s:a",
-                         "props": {"shipments": 1, "value": 10, "hs_codes": ["9401"]}})
+        supplies.append(RelRow(start=AWKWARD_KEY, end="co:hub", record_id="s:a",
+                               props={"shipments": 1, "value": 10, "hs_codes": ["9401"]}))
         store.upsert_relationships("SUPPLIES", "Company", "Company", supplies, PROV)
-        owns = [{"start": "co:hub", "end": "co:c0", "rel_key": f"o:{i}", "record_id": f"o:{i}",
-                 "props": {"share": 0.1 * i}} for i in range(5)]
-        owns += [{"start": "co:hub", "end": f"co:c{i}", "rel_key": f"o:x{i}", "record_id": f"o:x{i}",
-                  "props": {"share": 0.5}} for i in range(1, 4)]
+        owns = [RelRow(start="co:hub", end="co:c0", rel_key=f"o:{i}", record_id=f"o:{i}",
+                       props={"share": 0.1 * i}) for i in range(5)]
+        owns += [RelRow(start="co:hub", end=f"co:c{i}", rel_key=f"o:x{i}", record_id=f"o:x{i}",
+                        props={"share": 0.5}) for i in range(1, 4)]
         store.upsert_relationships("OWNS", "Company", "Company", owns, PROV)
         store.upsert_relationships("OWNS", "Person", "Company", [
-            {"start": "p:1", "end": AWKWARD_KEY, "rel_key": "o:p", "record_id": "o:p", "props": {"share": 1}}], PROV)
+            RelRow(start="p:1", end=AWKWARD_KEY, rel_key="o:p", record_id="o:p", props={"share": 1})], PROV)
 
 
 def test_awkward_values_round_trip_and_paging_reads_everything(run_cli):
@@ -204,8 +205,8 @@ def test_awkward_values_round_trip_and_paging_reads_everything(run_cli):
 
 def test_every_array_delimiter_taken_falls_back_to_json_text(run_cli):
     with open_store(str(run_cli.db)) as store:
-        store.upsert_nodes("Company", [{"key": "co:x", "record_id": "r", "props": {
-            "name": "X (fictional)", "aliases": ["a;b", "c|d", "e\u001ff"]}}], PROV)
+        store.upsert_nodes("Company", [NodeRow(key="co:x", record_id="r", props={
+            "name": "X (fictional)", "aliases": ["a;b", "c|d", "e\u001ff"]})], PROV)
     output, (delimiter,), files = _export(run_cli, "out")
     assert delimiter == ";"
     header, rows = files["nodes-Company.csv"]
@@ -241,7 +242,7 @@ def test_refuses_to_overwrite_or_to_write_over_the_graph_and_force_replaces(run_
 def test_a_relationship_the_schema_cannot_place_fails_the_export_without_files(run_cli):
     _awkward_graph(run_cli.db)
     with open_store(str(run_cli.db)) as store:
-        store.upsert_nodes("Country", [{"key": "BY", "record_id": "c", "props": {"name": "Belarus"}}], PROV)
+        store.upsert_nodes("Country", [NodeRow(key="BY", record_id="c", props={"name": "Belarus"})], PROV)
         # OWNS into a Country: no declared endpoint pair holds it, so an export would silently lack it.
         store.run("MATCH (a:Company {id: $a}) MATCH (b:Country {code: $b}) CREATE (a)-[:OWNS {record: $r}]->(b)",
                   {"a": "co:hub", "b": "BY", "r": "odd"})

@@ -22,12 +22,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from conveyor.graph.rows import NodeRow, Provenance, RelRow
 from conveyor.graph.store import open_store
 from conveyor.queries.ownership import is_supernode_name, near, shared, shortest_path, ultimate_owners
 from conveyor.queries.saved import QueryError, get_saved_query
 
-PROV = {"source": "fixture-fictional", "source_prefix": "fixture-fictional@", "run": "fixture-fictional@1",
-        "seen": "2026-01-01"}
+PROV = Provenance("fixture-fictional", "fixture-fictional@1", "2026-01-01")
 
 COMPANIES = {"co:t": "Target Timber", "co:h": "Holding Hold", "co:a": "Alpha Trade", "co:b": "Beta Trade",
              "co:c": "Cedar Invest", "co:x": "Cross Holding", "co:d1": "Delta One", "co:d2": "Delta Two",
@@ -39,27 +39,27 @@ PERSONS = {"p:ada": "Ada Example", "p:boris": "Boris Sample", "p:carla": "Carla 
 
 
 def _rows(pairs):
-    return [{"key": k, "props": {"name": f"{n} (fictional)", "synthetic": True}, "record_id": f"fixture:{k}"}
+    return [NodeRow(key=k, props={"name": f"{n} (fictional)", "synthetic": True}, record_id=f"fixture:{k}")
             for k, n in pairs.items()]
 
 
 def _rel(a, b, n, **props):
-    return {"start": a, "end": b, "rel_key": f"r{n}", "props": props, "record_id": f"fixture.csv:{n}"}
+    return RelRow(start=a, end=b, rel_key=f"r{n}", props=props, record_id=f"fixture.csv:{n}")
 
 
 def populate(store) -> None:
     store.upsert_nodes("Company", _rows(COMPANIES), PROV)
     store.upsert_nodes("Person", _rows(PERSONS), PROV)
     store.run("MATCH (c:Company {id: $id}) SET c.supernode = true", {"id": "co:agent"})
-    store.upsert_nodes("Address", [{"key": "ad:1", "props": {"full": "1 Fictional Lane"}, "record_id": "a1"},
-                                   {"key": "ad:mass", "props": {"full": "99 Mass Registration St (fictional)",
-                                                                "supernode": True}, "record_id": "a2"}], PROV)
+    store.upsert_nodes("Address", [NodeRow(key="ad:1", props={"full": "1 Fictional Lane"}, record_id="a1"),
+                                   NodeRow(key="ad:mass", props={"full": "99 Mass Registration St (fictional)",
+                                                                "supernode": True}, record_id="a2")], PROV)
     store.upsert_nodes("Sanction", [
-        {"key": "s:1", "props": {"program": "FICTIONAL-PROGRAM", "listed": "2022-03-01"}, "record_id": "s"},
-        {"key": "s:2", "props": {"program": "FICTIONAL-OLD-PROGRAM", "listed": "2014-03-17",
-                                 "end_date": "2020-06-30"}, "record_id": "s2"}], PROV)
-    store.upsert_nodes("Colony", [{"key": "col:1", "props": {"name": "Colony No. 0 (fictional)",
-                                                             "synthetic": True}, "record_id": "c"}], PROV)
+        NodeRow(key="s:1", props={"program": "FICTIONAL-PROGRAM", "listed": "2022-03-01"}, record_id="s"),
+        NodeRow(key="s:2", props={"program": "FICTIONAL-OLD-PROGRAM", "listed": "2014-03-17",
+                                 "end_date": "2020-06-30"}, record_id="s2")], PROV)
+    store.upsert_nodes("Colony", [NodeRow(key="col:1", props={"name": "Colony No. 0 (fictional)",
+                                                             "synthetic": True}, record_id="c")], PROV)
     store.upsert_relationships("OWNS", "Person", "Company", [
         _rel("p:ada", "co:h", 1, share=60.0), _rel("p:boris", "co:a", 2, share=50.0),
         _rel("p:boris", "co:b", 3, share=100.0), _rel("p:carla", "co:c", 4),
@@ -82,14 +82,14 @@ def populate(store) -> None:
     ], PROV)
     store.upsert_relationships("ASSOCIATE", "Person", "Person", [_rel("p:ada", "p:sam", 40, kind="associate")], PROV)
     store.upsert_relationships("SANCTIONED", "Person", "Sanction", [
-        {"start": "p:sam", "end": "s:1", "props": {"program": "FICTIONAL-PROGRAM"}, "record_id": "sanctions:1"},
-        {"start": "p:old", "end": "s:2", "props": {"program": "FICTIONAL-OLD-PROGRAM"}, "record_id": "sanctions:2"}],
+        RelRow(start="p:sam", end="s:1", props={"program": "FICTIONAL-PROGRAM"}, record_id="sanctions:1"),
+        RelRow(start="p:old", end="s:2", props={"program": "FICTIONAL-OLD-PROGRAM"}, record_id="sanctions:2")],
         PROV)
     store.upsert_relationships("REGISTERED_AT", "Company", "Address", [
-        {"start": c, "end": a, "props": {}, "record_id": f"addr:{c}:{a}"}
+        RelRow(start=c, end=a, props={}, record_id=f"addr:{c}:{a}")
         for c in ("co:a", "co:b") for a in ("ad:1", "ad:mass")], PROV)
     store.upsert_relationships("OPERATES", "Colony", "Company", [
-        {"start": "col:1", "end": "co:col1", "props": {}, "record_id": "colonies:1"}], PROV)
+        RelRow(start="col:1", end="co:col1", props={}, record_id="colonies:1")], PROV)
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -152,7 +153,7 @@ def test_gleif_real_xml_samples(run_cli, tmp_path):
     look.__exit__()
     chunks = list(read_gleif(GLEIF_XML / "rr-data.xml", source="t"))
     types = {rb.type for c in chunks for rb in c.relationships}
-    kinds = {r["props"]["kind"] for c in chunks for rb in c.relationships for r in rb.rows}
+    kinds = {r.props["kind"] for c in chunks for rb in c.relationships for r in rb.rows}
     assert types == {"CONSOLIDATED_BY", "ASSOCIATE"} and {"direct", "ultimate", "fund_managed_by"} <= kinds
 
 
@@ -195,11 +196,15 @@ def test_icij_files_through_cli(run_cli, tmp_path, monkeypatch):
 
 
 def test_icij_folder_nodes_before_relationships(tmp_path, falkor):
-    chunks = list(read_icij(FIX / "icij", source="icij:t", supernode_degree=2))
+    # graph/supernode.py: a supernode has at least this many links (3: more than 2)
+    chunks = list(read_icij(FIX / "icij", source="icij:t", supernode_degree=3))
     kinds = ["rel" if c.relationships else "node" for c in chunks]
     assert kinds == sorted(kinds, key=lambda k: k == "rel") and kinds[-1] == "rel"
-    super_keys = {r["key"] for c in chunks for nb in c.nodes for r in nb.rows if r["props"].get("supernode")}
-    assert super_keys == {"icij:10000001", "icij:10000002", "icij:10000005", "icij:30000001", "icij:40000001"}
+    flagged = {r.key: r.props for c in chunks for nb in c.nodes for r in nb.rows if r.props.get("supernode")}
+    assert set(flagged) == {"icij:10000001", "icij:10000002", "icij:10000005", "icij:30000001", "icij:40000001"}
+    # the reason is kept on the node: what was counted, where
+    assert all(re.fullmatch(r"degree \d+ >= 3 in relationships\.csv of icij:t", reason)
+               for props in flagged.values() for reason in props["supernode_reasons"])
     # The folder knows every endpoint's label: the officer's address and same_name_as load too.
     report = load(falkor, iter(chunks), source="icij:t", path=FIX / "icij" / "relationships.csv", fmt="icij",
                   rejects_dir=tmp_path / "rej")

@@ -6,21 +6,22 @@ from __future__ import annotations
 import json
 import random
 
+from conveyor.graph.rows import NodeRow, Provenance
 from conveyor.graph.store import open_store
 from conveyor.loaders.names import normalise_name
 from conveyor.loaders.resolution import append_judgement, resolve_entities, resolve_store
 from conveyor.loaders.resolution.entities import Entity
 from conveyor.queries.saved import get_saved_query
 
-PROV_A = {"source": "registry-a", "source_prefix": "registry-a@", "run": "registry-a@1", "seen": "2024-01-01"}
-PROV_B = {"source": "registry-b", "source_prefix": "registry-b@", "run": "registry-b@1", "seen": "2024-01-01"}
+PROV_A = Provenance("registry-a", "registry-a@1", "2024-01-01")
+PROV_B = Provenance("registry-b", "registry-b@1", "2024-01-01")
 
 
-def _company(key: str, name: str, **props) -> dict:
-    return {"key": key, "record_id": f"test:{key}", "props": {"name": name, "name_norm": normalise_name(name), **props}}
+def _company(key: str, name: str, **props) -> NodeRow:
+    return NodeRow(key=key, record_id=f"test:{key}", props={"name": name, "name_norm": normalise_name(name), **props})
 
 
-def _seed(store, rows_a: list[dict], rows_b: list[dict] = ()) -> None:
+def _seed(store, rows_a: list[NodeRow], rows_b: list[NodeRow] = ()) -> None:
     store.upsert_nodes("Company", rows_a, PROV_A)
     if rows_b:
         store.upsert_nodes("Company", list(rows_b), PROV_B)

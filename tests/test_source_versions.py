@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import Cli
+from conveyor.graph.rows import NodeRow, Provenance, RelRow
 from conveyor.graph.store import open_store
 
 DATES = {"first_seen", "last_seen", "loaded_at"}
@@ -62,14 +63,14 @@ OTHER = [
 
 def dump(db: Path) -> dict[str, list]:
     """Every node and relationship with its properties, dates left out, lists sorted (their order says
-    when, not what), record ids paired with their runs, and resolution's random run tags masked."""
+    when, not what), record ids paired with their runs, and resolution's random run tags (derived:resolve@...) masked."""
     def clean(props: dict[str, Any]) -> str:
         props = {k: v for k, v in props.items() if k not in DATES}
         ids, runs = props.pop("record_ids", None), props.pop("record_runs", None)
         if ids is not None:
             props["records"] = sorted(zip(ids, runs, strict=True))
         props = {k: sorted(v) if isinstance(v, list) else v for k, v in props.items()}
-        return re.sub(r"resolution@[0-9a-f]+", "resolution@RUN", json.dumps(props, sort_keys=True))
+        return re.sub(r"derived:resolve@[0-9a-f]+", "derived:resolve@RUN", json.dumps(props, sort_keys=True))
 
     key = "coalesce({v}.id, {v}.code, {v}.hs_code, {v}.name)"
     with open_store(str(db)) as store:
@@ -188,8 +189,8 @@ def test_registry_csv_v2_over_v1_equals_a_fresh_load_of_v2(tmp_path: Path):
 
 
 # -- the same rules on every store, through the store's own upserts ------------------------------------
-def _prov(source: str, run: int) -> dict:
-    return {"source": source, "run": f"{source}@{run:016x}", "seen": "2026-01-01"}
+def _prov(source: str, run: int) -> Provenance:
+    return Provenance(source, f"{source}@{run:016x}", "2026-01-01")
 
 
 def _company_props(store, key: str) -> dict:
@@ -200,12 +201,12 @@ def test_rows_of_one_run_add_up_and_the_next_run_withdraws_what_it_leaves_out(st
     """Two chunks of one file may each give part of a company; a newer version that gives less takes
     the rest off, but not what a job derived."""
     registry = _prov("registry:fictional", 1)
-    store.upsert_nodes("Company", [{"key": "k1", "props": {"name": "Kilo Trade (fictional)", "lei": "L1"}}], registry)
-    store.upsert_nodes("Company", [{"key": "k1", "props": {"inn": "7700000001", "name": "Kilo Trade (fictional)"}}],
+    store.upsert_nodes("Company", [NodeRow(key="k1", props={"name": "Kilo Trade (fictional)", "lei": "L1"})], registry)
+    store.upsert_nodes("Company", [NodeRow(key="k1", props={"inn": "7700000001", "name": "Kilo Trade (fictional)"})],
                        registry)
     assert {"name", "lei", "inn"} <= set(_company_props(store, "k1"))
     store.run("MATCH (c:Company {id: 'k1'}) SET c.supernode = true")  # what a job derives
-    store.upsert_nodes("Company", [{"key": "k1", "props": {"name": "Kilo Trade (fictional)", "lei": "L1"}}],
+    store.upsert_nodes("Company", [NodeRow(key="k1", props={"name": "Kilo Trade (fictional)", "lei": "L1"})],
                        _prov("registry:fictional", 2))
     props = _company_props(store, "k1")
     assert props["lei"] == "L1" and "inn" not in props and props["supernode"] is True
@@ -214,13 +215,13 @@ def test_rows_of_one_run_add_up_and_the_next_run_withdraws_what_it_leaves_out(st
 
 def test_a_property_another_source_claims_stays_when_one_withdraws_it_or_retires(store):
     a, b = _prov("registry:a=b", 1), _prov("registry:a", 1)  # an "=" in a source's name is still exact
-    store.upsert_nodes("Company", [{"key": "k2", "props": {"name": "Lima Wood (fictional)", "lei": "L2",
-                                                           "inn": "7700000002", "status": "active"}}], a)
-    store.upsert_nodes("Company", [{"key": "k2", "props": {"name": "Lima Wood (fictional)", "inn": "7700000002"}}], b)
+    store.upsert_nodes("Company", [NodeRow(key="k2", props={"name": "Lima Wood (fictional)", "lei": "L2",
+                                                           "inn": "7700000002", "status": "active"})], a)
+    store.upsert_nodes("Company", [NodeRow(key="k2", props={"name": "Lima Wood (fictional)", "inn": "7700000002"})], b)
     store.upsert_relationships("OWNS", "Company", "Company", [
-        {"start": "k2", "end": "k2", "rel_key": "own-1", "props": {"share": 40.0, "start": "2020-01-01"}}], a)
+        RelRow("k2", "k2", {"share": 40.0, "start": "2020-01-01"}, rel_key="own-1")], a)
 
-    store.upsert_nodes("Company", [{"key": "k2", "props": {"name": "Lima Wood (fictional)"}}], _prov("registry:a=b", 2))
+    store.upsert_nodes("Company", [NodeRow("k2", {"name": "Lima Wood (fictional)"})], _prov("registry:a=b", 2))
     props = _company_props(store, "k2")
     assert "lei" not in props and "status" not in props and props["inn"] == "7700000002"
 

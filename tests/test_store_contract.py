@@ -4,6 +4,7 @@ NEO4J_URI is set; then what only the embedded store does (its client, saving, wh
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -13,23 +14,24 @@ from pathlib import Path as FsPath
 
 import networkx as nx
 import pytest
+from conveyor.graph.rows import NodeRow, Provenance, RelRow
 from conveyor.graph.schema import SchemaError
 from conveyor.graph.store import FalkorStore, StoreError
 from conveyor.graph.values import Node, Path, Relationship
 
-PROV = {"source": "test", "source_prefix": "test@", "run": "test@1", "seen": "2026-01-02"}
+PROV = Provenance("test", "test@1", "2026-01-02")
 
 
 def _companies(store, prov=PROV):
     rows = [
-        {"key": "a", "record_id": "f:2", "props": {"name": "Alpha Timber (fictional)", "country": "BY"}},
-        {"key": "b", "record_id": "f:3", "props": {"name": "Beta Holz (fictional)", "country": "DE"}},
+        NodeRow(key="a", record_id="f:2", props={"name": "Alpha Timber (fictional)", "country": "BY"}),
+        NodeRow(key="b", record_id="f:3", props={"name": "Beta Holz (fictional)", "country": "DE"}),
     ]
     return store.upsert_nodes("Company", rows, prov, roles=("Dealer",))
 
 
 def _supplies(store, prov=PROV):
-    rows = [{"start": "a", "end": "b", "props": {"hs_codes": ["940360"], "shipments": 2}, "record_id": "f:9"}]
+    rows = [RelRow(start="a", end="b", props={"hs_codes": ["940360"], "shipments": 2}, record_id="f:9")]
     return store.upsert_relationships("SUPPLIES", "Company", "Company", rows, prov)
 
 
@@ -47,7 +49,7 @@ def test_upsert_is_idempotent_and_counted(store):
 def test_provenance_is_kept_on_nodes_and_relationships(store):
     _companies(store)
     _supplies(store)
-    other = {"source": "other", "source_prefix": "other@", "run": "other@7", "seen": "2026-02-01"}
+    other = Provenance("other", "other@7", "2026-02-01")
     _companies(store, other)
     node = store.run("MATCH (c:Company {id: $id}) RETURN c", {"id": "a"})[0]["c"]
     assert node.properties["sources"] == ["test", "other"]
@@ -63,10 +65,10 @@ def test_provenance_is_kept_on_nodes_and_relationships(store):
 
 def test_retire_removes_only_what_this_source_no_longer_says(store):
     _companies(store)
-    other = {"source": "other", "source_prefix": "other@", "run": "other@1", "seen": "2026-01-02"}
-    store.upsert_nodes("Company", [{"key": "a", "props": {"name": "Alpha"}}], other)
-    newer = {**PROV, "run": "test@2"}
-    store.upsert_nodes("Company", [{"key": "b", "props": {"name": "Beta"}}], newer)
+    other = Provenance("other", "other@1", "2026-01-02")
+    store.upsert_nodes("Company", [NodeRow(key="a", props={"name": "Alpha"})], other)
+    newer = dataclasses.replace(PROV, run="test@2")
+    store.upsert_nodes("Company", [NodeRow(key="b", props={"name": "Beta"})], newer)
     store.retire(newer)
     ids = {r["id"]: r["sources"] for r in store.run("MATCH (c:Company) RETURN c.id AS id, c.sources AS sources")}
     assert ids == {"a": ["other"], "b": ["test"]}  # a: still asserted by 'other'; b: re-asserted
@@ -102,7 +104,7 @@ def test_atomic_rolls_back_on_failure_and_on_interrupt(store):
     for error in (RuntimeError("boom"), KeyboardInterrupt()):
         with pytest.raises(type(error)):
             with store.atomic():
-                store.upsert_nodes("Company", [{"key": "c", "props": {"name": "Gamma"}}], PROV)
+                store.upsert_nodes("Company", [NodeRow(key="c", props={"name": "Gamma"})], PROV)
                 store.run("MATCH (c:Company {id: 'a'}) DETACH DELETE c")
                 raise error
         assert store.counts() == before
@@ -113,16 +115,16 @@ def test_values_travel_as_parameters_only(store):
     before = store.counts()
     evil = "x'}) DETACH DELETE n //"
     assert store.run("MATCH (n:Company {id: $id}) RETURN n", {"id": evil}) == []
-    store.upsert_nodes("Company", [{"key": evil, "props": {"name": evil}}], PROV)
+    store.upsert_nodes("Company", [NodeRow(key=evil, props={"name": evil})], PROV)
     assert store.counts()["nodes"]["Company"] == before["nodes"]["Company"] + 1
     assert store.run("MATCH (n:Company {id: $id}) RETURN n.name AS name", {"id": evil}) == [{"name": evil}]
 
 
 def test_schema_guards_labels_types_and_properties(store):
     with pytest.raises(SchemaError):
-        store.upsert_nodes("Evil`) DETACH DELETE n //", [{"key": "x", "props": {}}], PROV)
+        store.upsert_nodes("Evil`) DETACH DELETE n //", [NodeRow(key="x", props={})], PROV)
     with pytest.raises(SchemaError):
-        store.upsert_nodes("Company", [{"key": "x", "props": {"not_a_property": 1}}], PROV)
+        store.upsert_nodes("Company", [NodeRow(key="x", props={"not_a_property": 1})], PROV)
     with pytest.raises(SchemaError):
         store.upsert_relationships("SUPPLIES", "Person", "Company", [], PROV)
     with pytest.raises(ValueError):
@@ -193,7 +195,7 @@ def test_the_embedded_server_never_forks_to_save(falkor):
     falkor.ensure_schema()
     forks = client.info("stats")["total_forks"]
     for i in range(10):
-        falkor.upsert_nodes("Company", [{"key": f"c{i}-{j}", "props": {"name": "x"}} for j in range(500)], PROV)
+        falkor.upsert_nodes("Company", [NodeRow(key=f"c{i}-{j}", props={"name": "x"}) for j in range(500)], PROV)
     falkor.save()
     assert client.info("stats")["total_forks"] == forks
     assert client.info("persistence")["rdb_changes_since_last_save"] == 0
@@ -218,7 +220,7 @@ def test_reads_leave_the_graph_file_alone_and_writes_are_saved_on_close(tmp_path
     assert (after.st_ino, after.st_mtime_ns, after.st_size) == (saved.st_ino, saved.st_mtime_ns, saved.st_size)
 
     store = FalkorStore(path)
-    store.upsert_nodes("Company", [{"key": "c", "props": {"name": "Gamma (fictional)"}}], PROV)
+    store.upsert_nodes("Company", [NodeRow(key="c", props={"name": "Gamma (fictional)"})], PROV)
     assert store.dirty
     store.close()
     assert path.stat().st_ino != saved.st_ino  # redis saves to a temporary file and renames it
@@ -292,7 +294,7 @@ def test_a_failed_save_names_the_cause_and_keeps_the_previous_file(tmp_path):
         _companies(store)
         store.save()
         before = path.read_bytes()
-        store.upsert_nodes("Company", [{"key": "c", "props": {"name": "Gamma (fictional)"}}], PROV)
+        store.upsert_nodes("Company", [NodeRow(key="c", props={"name": "Gamma (fictional)"})], PROV)
         with _read_only(folder):  # after the store opened: the server's folder turns read-only under it
             with pytest.raises(StoreError) as failed:
                 store.save()

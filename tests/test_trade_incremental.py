@@ -258,8 +258,8 @@ def test_new_version_equals_fresh_load_of_it(run_cli, tmp_path: Path, colony_fil
     report = run_cli("load", "trade", str(v2), "--source", "src-a").output
     assert accounting(report) == (len(rows_a_v2()), len(rows_a_v2()), 0)
 
-    state = trade_state(db)
-    assert state == trade_state(fresh)
+    state = trade_state(db, drop=LOAD_HISTORY)  # a pair v2 withdrew rows from is v2's to recompute
+    assert state == trade_state(fresh, drop=LOAD_HISTORY)
     assert evidence_rows(db, "src-a") == evidence_rows(fresh, "src-a")
     assert sorted(json.loads(r)["id"] for r in evidence_rows(db, "src-a")) == sorted(
         r["shipment_id"] for r in rows_a_v2())

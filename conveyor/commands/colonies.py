@@ -38,11 +38,13 @@ def derive_trade_and_match(store: Any, evidence: Any, change: Any) -> Iterator[s
     yield from derive_trade(store, evidence, change)
 
 
-def match_everything(store: Any, evidence: Any, judgements_path: str = DEFAULT_JUDGEMENTS) -> Iterator[str]:
-    """After a catalogue load (a `finish` step, inside the load): every current row matched again."""
+def match_everything(store: Any, evidence: Any, judgements_path: str = DEFAULT_JUDGEMENTS,
+                     cause: Any = None) -> Iterator[str]:
+    """After a catalogue load (a `finish` step, inside the load, `cause` its provenance): every current
+    row matched again."""
     if not current_runs(store):
         return
-    matches, counts = match_all(store, evidence, FOLD, read_judgements(judgements_path))
+    matches, counts = match_all(store, evidence, FOLD, read_judgements(judgements_path), cause)
     yield _summary(matches, counts)
 
 

@@ -89,7 +89,7 @@ def colonies(ctx: click.Context, file: Path, rejects_dir: Path, source: str | No
     evidence = evidence_from(ctx)
     run_loader(ctx, read_colonies(file), source=source or f"colonies:{file.stem}", file=file,
                fmt="colonies", rejects_dir=rejects_dir, as_json=as_json,
-               finish=lambda store: roles_after_colony_load(store, evidence))
+               finish=lambda store, prov: roles_after_colony_load(store, evidence, prov))
 
 
 @load.command()
@@ -109,7 +109,8 @@ def reference(ctx: click.Context, folder: Path, rejects_dir: Path, prefix: str, 
     for i, step in enumerate(steps):
         last = i == len(steps) - 1
         run_loader(ctx, step.chunks, source=step.source, file=step.path, fmt=step.fmt, rejects_dir=rejects_dir,
-                   as_json=as_json, finish=(lambda store: match_everything(store, evidence)) if last else None)
+                   as_json=as_json,
+                   finish=(lambda store, prov: match_everything(store, evidence, cause=prov)) if last else None)
 
 
 @load.command()
@@ -150,7 +151,7 @@ def sanctions(ctx: click.Context, file: Path, fmt: str, mapping: Path | None, re
     notes: list[str] = []  # filled while the file is read; reported once it is written
     chunks = read_sanctions(fmt, file, source=name, mapping=mapping, notes=notes)
     run_loader(ctx, chunks, source=name, file=file, fmt=f"sanctions-{fmt}", rejects_dir=rejects_dir,
-               as_json=as_json, finish=lambda store: notes, mapping=mapping)
+               as_json=as_json, finish=lambda store, prov: notes, mapping=mapping)
 
 
 @load.command()

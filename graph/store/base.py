@@ -11,6 +11,7 @@ import networkx as nx
 
 from .. import cypher
 from ..errors import StoreError
+from ..rows import NodeRow, Provenance, RelRow
 from ..schema import NODES, RELATIONSHIPS, check_endpoints, check_properties, node_type, rel_type
 from ..values import Node, Path, Relationship
 
@@ -108,57 +109,61 @@ class GraphStore(ABC):
         raise StoreError(f"{self.kind} has no read-only mode here: ad-hoc Cypher is not run on it")
 
     def upsert_nodes(
-        self, label: str, rows: Sequence[Row], provenance: dict[str, Any], roles: tuple[str, ...] = ()
+        self, label: str, rows: Sequence[NodeRow], provenance: Provenance, roles: tuple[str, ...] = ()
     ) -> int:
-        """rows: {"key": ..., "props": {...}, "record_id": ...}. Returns nodes written."""
+        """Merge `rows` on their key, with `provenance`. Returns nodes written."""
         nt = node_type(label)
         statement = cypher.upsert_nodes_cypher(label, roles)
         # One check per call on every property name used, rather than one per row (same rule, same error).
-        check_properties(nt.properties, {name for row in rows for name in row["props"]}, f"{label} upsert")
-        return self._write_batches(statement, rows, provenance)
+        check_properties(nt.properties, {name for row in rows for name in row.props}, f"{label} upsert")
+        return self._write_batches(statement, rows, cypher.node_params, {"prov": cypher.prov_params(provenance)})
 
-    def upsert_relationships(
-        self, rel: str, start: str, end: str, rows: Sequence[Row], provenance: dict[str, Any]
+    def upsert_relationships(  # noqa: PLR0913  the relationship's type and ends, its rows, who asserts them
+        self, rel: str, start: str, end: str, rows: Sequence[RelRow], provenance: Provenance,
+        derived: Provenance | None = None,
     ) -> int:
-        """rows: {"start": key, "end": key, "rel_key": ..., "props": {...}, "record_id": ...}."""
+        """Merge `rows` between existing nodes, with `provenance`; `derived`: the job that found them in
+        what `provenance`'s source gives (cypher.upsert_relationships_cypher)."""
         rt = rel_type(rel)
         check_endpoints(rt, start, end)
-        statement = cypher.upsert_relationships_cypher(rel, start, end)
-        check_properties(rt.properties, {name for row in rows for name in row["props"]}, f"{rel} upsert")
-        return self._write_batches(statement, rows, provenance)
+        statement = cypher.upsert_relationships_cypher(rel, start, end, derived=derived is not None)
+        check_properties(rt.properties, {name for row in rows for name in row.props}, f"{rel} upsert")
+        params = {"prov": cypher.prov_params(provenance)}
+        if derived is not None:
+            params["derived"] = cypher.prov_params(derived)
+        return self._write_batches(statement, rows, cypher.rel_params, params)
 
     def missing_endpoints(self, start: str, end: str, pairs: Sequence[tuple[Any, Any]]) -> dict[int, str]:
         """Positions in `pairs` whose start or end node is absent, with which one."""
         statement = cypher.missing_endpoints_cypher(start, end)
         missing: dict[int, str] = {}
         for offset in range(0, len(pairs), self.batch_size):
-            chunk = [
-                {"i": offset + i, "start": s, "end": e}
-                for i, (s, e) in enumerate(pairs[offset : offset + self.batch_size])
-            ]
+            chunk = cypher.endpoint_params(pairs[offset : offset + self.batch_size], offset)
             for row in self.run(statement, {"rows": chunk}):
                 which = [name for name, flag in ((start, row["start_missing"]), (end, row["end_missing"]))
                          if flag]
                 missing[row["i"]] = " and ".join(which)
         return missing
 
-    def stale_share(self, provenance: dict[str, Any]) -> dict[str, tuple[int, int]]:
+    def stale_share(self, provenance: Provenance) -> dict[str, tuple[int, int]]:
         """Per label and type the source asserts: (asserted, only in older runs)."""
+        prov = cypher.prov_params(provenance)
         found: dict[str, tuple[int, int]] = {}
         for name, statement in [*((r, cypher.source_share_relationships_cypher(r)) for r in RELATIONSHIPS),
                                 *((n, cypher.source_share_nodes_cypher(n)) for n in NODES)]:
-            row = self.run(statement, {"prov": provenance})[0]
+            row = self.run(statement, {"prov": prov})[0]
             if row["asserted"]:
                 found[name] = (row["asserted"], row["stale"] or 0)
         return found
 
-    def retire(self, provenance: dict[str, Any]) -> int:
+    def retire(self, provenance: Provenance) -> int:
         """Remove what one source asserted in earlier runs but not in the current one."""
+        prov = cypher.prov_params(provenance)
         deleted = 0
         for rel in RELATIONSHIPS:
-            deleted += self.run(cypher.retire_relationships_cypher(rel), {"prov": provenance})[0]["deleted"]
+            deleted += self.run(cypher.retire_relationships_cypher(rel), {"prov": prov})[0]["deleted"]
         for label in NODES:
-            deleted += self.run(cypher.retire_nodes_cypher(label), {"prov": provenance})[0]["deleted"]
+            deleted += self.run(cypher.retire_nodes_cypher(label), {"prov": prov})[0]["deleted"]
         return deleted
 
     def counts(self) -> dict[str, dict[str, int]]:
@@ -182,11 +187,11 @@ class GraphStore(ABC):
                 add_to_networkx(graph, value)
         return graph
 
-    def _write_batches(self, statement: str, rows: Sequence[Row], provenance: dict[str, Any]) -> int:
+    def _write_batches(self, statement: str, rows: Sequence[Any], params_of: Callable[[Sequence[Any]], list[Row]],
+                       params: dict[str, Any]) -> int:
         written = 0
         for offset in range(0, len(rows), self.batch_size):
-            batch = [_without_nulls(r) for r in rows[offset : offset + self.batch_size]]
-            result = self.run(statement, {"rows": batch, "prov": provenance})
+            result = self.run(statement, {"rows": params_of(rows[offset : offset + self.batch_size]), **params})
             written += result[0]["written"] if result else 0
         return written
 
@@ -195,15 +200,6 @@ class GraphStore(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _without_nulls(row: Row) -> Row:
-    # Neither store keeps a null property; sending one would erase what another source set. A property
-    # the source leaves out is withdrawn instead, by the claim (graph/cypher._claims_set): the names
-    # of what this row asserts, ",a,b," (schema names: no "," or "=" in them).
-    props = {k: v for k, v in row.get("props", {}).items() if v is not None and v != ""}
-    claim = "," + "".join(f"{name}," for name in props)
-    return {**row, "props": props, "record_id": row.get("record_id"), "claim": claim}
 
 
 def add_to_networkx(graph: nx.MultiDiGraph, value: Any) -> None:

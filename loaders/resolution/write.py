@@ -1,14 +1,15 @@
 """Resolution into the store: every run recomputes candidates from the nodes and the judgements file,
-writes them as SAME_AS (source 'resolution'), retires the SAME_AS edges this run no longer asserts (a
-deleted accept line or a new reject undoes a merge) and rewrites merged_into. All in one atomic()."""
+writes them as SAME_AS (source 'derived:resolve', a run of its own each time), retires the SAME_AS edges
+this run no longer asserts (a deleted accept line or a new reject undoes a merge) and rewrites
+merged_into, which the job's entry in derived_by dates. All in one atomic()."""
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 from pathlib import Path
+from typing import Any
 
-from conveyor.graph.cypher import retire_relationships_cypher
+from conveyor.graph import cypher
+from conveyor.graph.rows import Provenance, RelRow
 from conveyor.graph.schema import node_type
 from conveyor.graph.store import GraphStore
 
@@ -16,30 +17,33 @@ from .entities import read_entities
 from .judgements import read_judgements
 from .resolve import DEFAULT_THRESHOLD, Resolution, resolve_entities
 
-SOURCE = "resolution"
+JOB = "resolve"
 LABELS = ("Company", "Person")
 
 
-def provenance() -> dict:
+def provenance() -> Provenance:
     # A fresh run tag every time: whatever this run does not re-assert is retired.
-    return {"source": SOURCE, "source_prefix": f"{SOURCE}@", "run": f"{SOURCE}@{uuid.uuid4().hex[:16]}",
-            "seen": dt.date.today().isoformat()}
+    return Provenance.derived(JOB)
 
 
 def _clear_merged(label: str) -> str:
     node_type(label)
-    return f"MATCH (n:{label}) WHERE n.merged_into IS NOT NULL SET n.merged_into = null RETURN count(n) AS cleared"
+    return (f"MATCH (n:{label}) WHERE n.merged_into IS NOT NULL\n"
+            "SET n.merged_into = null,\n"
+            "    n.derived_by = [d IN coalesce(n.derived_by, []) WHERE NOT d STARTS WITH ($prov.source + '=')]\n"
+            "RETURN count(n) AS cleared")
 
 
 def _set_merged(label: str) -> str:
     key = node_type(label).key
-    return (f"UNWIND $rows AS row MATCH (n:{label} {{{key}: row.id}}) SET n.merged_into = row.canonical "
+    return (f"UNWIND $rows AS row MATCH (n:{label} {{{key}: row.id}})\n"
+            f"SET n.merged_into = row.canonical, {cypher.derived_set('n')}\n"
             "RETURN count(n) AS written")
 
 
 def resolve_store(
     store: GraphStore, judgements_path: str | Path, *, threshold: float = DEFAULT_THRESHOLD, write: bool = True,
-    **options,
+    **options: Any,
 ) -> dict[str, Resolution]:
     """Resolve Company and Person nodes; write the result unless `write` is False (review only)."""
     judgements = read_judgements(judgements_path)
@@ -48,18 +52,18 @@ def resolve_store(
     if not write:
         return results
     prov = provenance()
+    params = {"prov": cypher.prov_params(prov)}
     with store.atomic():
         for label, res in results.items():
-            rows = [{"start": c.left, "end": c.right, "record_id": None,
-                     "props": {"score": c.score, "method": c.method, "reasons": c.reasons, "judgement": c.judgement}}
-                    for c in res.candidates]
+            rows = [RelRow(c.left, c.right, {"score": c.score, "method": c.method, "reasons": c.reasons,
+                                             "judgement": c.judgement}) for c in res.candidates]
             store.upsert_relationships("SAME_AS", label, label, rows, prov)
-        store.run(retire_relationships_cypher("SAME_AS"), {"prov": prov})
+        store.run(cypher.retire_relationships_cypher("SAME_AS"), params)
         for label, res in results.items():
-            store.run(_clear_merged(label))
-            rows = [{"id": m, "canonical": c} for m, c in res.merged_into.items()]
-            for offset in range(0, len(rows), store.batch_size):
-                store.run(_set_merged(label), {"rows": rows[offset: offset + store.batch_size]})
+            store.run(_clear_merged(label), params)
+            merged = [{"id": m, "canonical": c} for m, c in res.merged_into.items()]
+            for offset in range(0, len(merged), store.batch_size):
+                store.run(_set_merged(label), {"rows": merged[offset: offset + store.batch_size], **params})
     return results
 
 

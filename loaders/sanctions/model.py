@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conveyor.graph.errors import RowProblem
+from conveyor.graph.rows import NodeRow, RelRow
 from conveyor.graph.types import country_code
 
 from ..base import Chunk, NodeBatch, Reject, RelBatch, chunked
@@ -218,10 +219,11 @@ def to_chunks(entities: Iterable[Listed], *, file: str, authority: str, notes: l
     shapes_dropped = 0
     for batch in chunked(entities, ENTITIES_PER_CHUNK):
         chunk = Chunk(read=len(batch))
-        rows: dict[str, list[dict[str, Any]]] = {PERSON: [], COMPANY: []}
-        located: dict[str, list[dict[str, Any]]] = {PERSON: [], COMPANY: []}
-        sanctioned: dict[str, list[dict[str, Any]]] = {PERSON: [], COMPANY: []}
-        sanctions, countries = [], {}
+        rows: dict[str, list[NodeRow]] = {PERSON: [], COMPANY: []}
+        located: dict[str, list[RelRow]] = {PERSON: [], COMPANY: []}
+        sanctioned: dict[str, list[RelRow]] = {PERSON: [], COMPANY: []}
+        sanctions: list[NodeRow] = []
+        countries: dict[str, NodeRow] = {}
         for e in batch:
             if e.problem is None and not e.names:
                 e.fail(RowProblem(field="name", reason="no name given for this entity"))
@@ -234,21 +236,20 @@ def to_chunks(entities: Iterable[Listed], *, file: str, authority: str, notes: l
             record_id = f"{file}:{e.row}"
             props, dropped = _props(e)
             shapes_dropped += dropped
-            rows[e.kind].append({"key": e.key, "record_id": record_id, "props": props})
+            rows[e.kind].append(NodeRow(e.key, props, record_id, e.row))
             if props.get("country"):
                 countries[props["country"]] = country_row(props["country"])
-                located[e.kind].append({"start": e.key, "end": props["country"], "props": {}, "row": e.row})
+                located[e.kind].append(RelRow(e.key, props["country"], row=e.row))
             for program, d in (e.designations or {"": Designation()}).items():
                 listed = min(d.listed) if d.listed else None
                 end = None if not d.ends or None in d.ends else max(x for x in d.ends if x)
                 by = d.authority or authority
                 sanction_key = f"{e.key}|{program or by}"
-                sanctions.append({"key": sanction_key, "record_id": record_id, "props": {
+                sanctions.append(NodeRow(sanction_key, {
                     "program": program or None, "authority": by, "listed": listed, "end_date": end,
-                    "reason": d.reason, "source_url": d.source_url}})
-                sanctioned[e.kind].append({"start": e.key, "end": sanction_key, "row": e.row, "record_id": record_id,
-                                           "props": {"program": program or None, "authority": by,
-                                                     "listed": listed}})
+                    "reason": d.reason, "source_url": d.source_url}, record_id, e.row))
+                sanctioned[e.kind].append(RelRow(e.key, sanction_key, {"program": program or None, "authority": by,
+                                                                       "listed": listed}, None, record_id, e.row))
         chunk.nodes += [NodeBatch("Country", list(countries.values())), NodeBatch(PERSON, rows[PERSON]),
                         NodeBatch(COMPANY, rows[COMPANY]), NodeBatch("Sanction", sanctions)]
         for kind in (PERSON, COMPANY):
