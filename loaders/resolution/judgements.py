@@ -42,6 +42,15 @@ def read_judgements(path: str | Path) -> dict[tuple[str, str], Judgement]:
     path = Path(path)
     if not path.exists():
         return {}
+    try:
+        return _read(path)
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        raise SourceError(path, f"is not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); save it as UTF-8",
+                          row=line) from None
+
+
+def _read(path: Path) -> dict[tuple[str, str], Judgement]:
     out: dict[tuple[str, str], Judgement] = {}
     with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
