@@ -356,6 +356,27 @@ def set_roles_cypher(label: str, add: tuple[str, ...], remove: tuple[str, ...]) 
     return "\n".join(parts)
 
 
+def flag_supernodes_cypher(label: str) -> str:
+    """supernode = true on the nodes keyed in $rows, with the row's reason (graph/supernode.py) replacing
+    the reasons its rule gave before (those starting row.kind, the rule) and keeping the other rules'; the job
+    $prov in derived_by."""
+    nt = node_type(label)
+    return (
+        "UNWIND $rows AS row\n"
+        f"MATCH (n:{label} {{{nt.key}: row.key}})\n"
+        "SET n.supernode = true,\n"
+        "    n.supernode_reasons = [x IN coalesce(n.supernode_reasons, []) WHERE NOT x STARTS WITH row.kind]"
+        " + [row.reason],\n"
+        f"    {derived_set('n')}\n"
+        "RETURN count(n) AS written"
+    )
+
+
+def flag_params(flags: Sequence[tuple[Any, str]], rule: str) -> list[dict[str, Any]]:
+    """$rows of flag_supernodes_cypher: (key, reason) pairs of one rule."""
+    return [{"key": key, "kind": rule, "reason": reason} for key, reason in flags]
+
+
 CURRENT_RUNS = "MATCH (s:Source) WHERE s.format = $format RETURN s.name AS source, s.run AS run"
 MERGED_COMPANIES = ("MATCH (c:Company) WHERE c.merged_into IS NOT NULL "
                     "RETURN c.id AS id, c.merged_into AS merged_into")

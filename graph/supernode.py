@@ -35,7 +35,7 @@ def at_least(degree: int, limit: int | None) -> bool:
 
 def degree_reason(degree: int, limit: int, counted: str) -> str:
     """`counted`: what the degree counts, e.g. "relationships.csv of icij:leaks" or "trade partners"."""
-    return f"{DEGREE} {degree:,} >= {limit:,} in {counted}"
+    return f"{DEGREE} {degree:,} >= {limit:,} ({counted})"
 
 
 def nominee_name(name: str | None) -> bool:

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
+from conveyor.graph import cypher, supernode
+from conveyor.graph.rows import Provenance
 from conveyor.graph.store.base import GraphStore
 from conveyor.graph.values import primary_label
 
@@ -41,14 +43,13 @@ PARTY_LABELS = ("Company", "Person")
 CONTROL_TYPES = ("OWNS", "DIRECTS")
 PATH_TYPES = ("OWNS", "DIRECTS", "CONSOLIDATED_BY", "ASSOCIATE")
 DEGREE_TYPES = ("OWNS", "DIRECTS", "REGISTERED_AT", "ASSOCIATE")
-# Nominee placeholders that registries record as if they were owners; matched case-insensitively.
-SUPERNODE_NAMES = ("bearer", "nominee", "to the bearer", "на предъявителя", "au porteur")
+SUPERNODE_JOB = "supernode"
 CLOSED_STATUSES = frozenset({"closed", "ended"})
 HOP_PROPS = ("share", "share_min", "share_max", "start", "end", "direct", "component", "kind", "status", "role",
              "record")
 
-_ENTITY = "coalesce({v}.supernode, false) AS {p}supernode, {v}.id AS {p}id, labels({v}) AS {p}labels, " \
-          "{v}.name AS {p}name, {v}.country AS {p}country"
+_ENTITY = "coalesce({v}.supernode, false) AS {p}supernode, {v}.supernode_reasons AS {p}supernode_reasons, " \
+          "{v}.id AS {p}id, labels({v}) AS {p}labels, {v}.name AS {p}name, {v}.country AS {p}country"
 
 OWNERS_OF = f"""
 MATCH (o)-[r:OWNS]->(c:Company)
@@ -94,18 +95,19 @@ SHARED_ADDRESSES = """
 MATCH (a:Company)-[ra:REGISTERED_AT]->(d:Address)<-[rb:REGISTERED_AT]-(b:Company)
 WHERE a.id IN $a AND b.id IN $b
 RETURN a.id AS a_id, b.id AS b_id, properties(ra) AS via_a, properties(rb) AS via_b,
-       coalesce(d.supernode, false) AS supernode, d.id AS id, labels(d) AS labels, d.full AS name,
+       coalesce(d.supernode, false) AS supernode, d.supernode_reasons AS supernode_reasons, d.id AS id,
+       labels(d) AS labels, d.full AS name,
        d.country AS country
 """
 
-FLAG_BY_DEGREE = {
+# Nodes with at least $min_degree links of $types (graph/supernode.at_least), flagged with the reason.
+DEGREES_AT_LEAST = {
     label: f"""
 MATCH (n:{label})-[r]-()
 WHERE type(r) IN $types
 WITH n, count(r) AS degree
 WHERE degree >= $min_degree
-SET n.supernode = true
-RETURN count(n) AS flagged
+RETURN n.id AS id, degree
 """
     for label in ("Company", "Person", "Address")
 }
@@ -120,17 +122,13 @@ RETURN n.id AS id, count(r) AS degree
     for label in PARTY_LABELS
 }
 
-FLAG_IDS = {
-    label: f"MATCH (n:{label}) WHERE n.id IN $ids SET n.supernode = true RETURN count(n) AS flagged"
-    for label in PARTY_LABELS
-}
+FLAG = {label: cypher.flag_supernodes_cypher(label) for label in ("Company", "Person", "Address")}
 
-FLAG_BY_NAME = {
+NAMED_LIKE_NOMINEES = {
     label: f"""
 MATCH (n:{label})
 WHERE n.name IS NOT NULL AND any(p IN $patterns WHERE toLower(n.name) CONTAINS p)
-SET n.supernode = true
-RETURN count(n) AS flagged
+RETURN n.id AS id
 """
     for label in PARTY_LABELS
 }
@@ -140,8 +138,8 @@ STATEMENTS: dict[str, str] = {
     "owners of": OWNERS_OF, "sanctioned seeds": SANCTIONED_SEEDS, "colony seeds": COLONY_SEEDS,
     "shared directors": SHARED_DIRECTORS, "shared addresses": SHARED_ADDRESSES,
     **{f"neighbours {k}": v for k, v in NEIGHBOURS.items()}, **{f"entity {k}": v for k, v in ENTITY_BY_ID.items()},
-    **{f"flag degree {k}": v for k, v in FLAG_BY_DEGREE.items()}, **{f"degree of {k}": v for k, v in DEGREE_OF.items()},
-    **{f"flag ids {k}": v for k, v in FLAG_IDS.items()}, **{f"flag name {k}": v for k, v in FLAG_BY_NAME.items()},
+    **{f"degrees {k}": v for k, v in DEGREES_AT_LEAST.items()}, **{f"degree of {k}": v for k, v in DEGREE_OF.items()},
+    **{f"flag {k}": v for k, v in FLAG.items()}, **{f"named like {k}": v for k, v in NAMED_LIKE_NOMINEES.items()},
 }
 
 
@@ -152,8 +150,9 @@ class Entity:
     label: str
     name: str | None
     country: str | None
-    supernode: bool  # flagged in the graph or named like a nominee placeholder
+    supernode: bool  # flagged in the graph or named like a nominee placeholder (graph/supernode.py)
     merged_ids: tuple[str, ...] = ()  # the entity's other records, merged into it by `conveyor resolve`
+    supernode_reasons: tuple[str, ...] = ()  # why it is one: stored on the node, or its name
 
     @property
     def key(self) -> str:
@@ -166,7 +165,8 @@ class Entity:
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "label": self.label, "name": self.name, "country": self.country,
-                "supernode": self.supernode, "merged_ids": list(self.merged_ids)}
+                "supernode": self.supernode, "supernode_reasons": list(self.supernode_reasons),
+                "merged_ids": list(self.merged_ids)}
 
 
 @dataclass(frozen=True)
@@ -344,15 +344,14 @@ class PathResult:
 
 
 # -- helpers -----------------------------------------------------------------------------------------
-def is_supernode_name(name: str | None) -> bool:
-    text = (name or "").casefold()
-    return any(p in text for p in SUPERNODE_NAMES)
+is_supernode_name = supernode.nominee_name
 
 
 def _entity(row: dict[str, Any]) -> Entity:
     name = row.get("name")
+    reasons = supernode.reasons(name, stored=row.get("supernode_reasons") or (), flagged=bool(row.get("supernode")))
     return Entity(str(row["id"]), primary_label(row.get("labels") or []), name, row.get("country"),
-                  bool(row.get("supernode")) or is_supernode_name(name))
+                  bool(reasons), supernode_reasons=reasons)
 
 
 class _Entities:
@@ -376,8 +375,10 @@ class _Entities:
             rows = self.store.run(ENTITY_BY_ID[record.label], {"id": cid})
             head = _entity(rows[0]) if rows else record
             members = self.view.members(cid)
+            reasons = tuple(dict.fromkeys([*head.supernode_reasons, *record.supernode_reasons]))
             self._cache[key] = Entity(cid, record.label, head.name, head.country,
-                                      head.supernode or record.supernode, tuple(m for m in members if m != cid))
+                                      head.supernode or record.supernode, tuple(m for m in members if m != cid),
+                                      reasons)
         return self._cache[key]
 
     def key_of(self, label: str, record_id: str) -> str:
@@ -770,19 +771,25 @@ def _more_records(hop: Hop, other: Hop) -> Hop:
 
 
 # -- supernodes --------------------------------------------------------------------------------------
-def flag_supernodes(store: GraphStore, min_degree: int = 500, *, types: tuple[str, ...] = DEGREE_TYPES,
-                    by_name: bool = True, view: MergedView | None = None) -> dict[str, int]:
-    """Set supernode=true on companies, persons and addresses with at least `min_degree` relationships
-    of `types` (registered agents, mass-registration addresses), and on nominee placeholders by name.
-    A merged entity's degree is the sum over its records: when it reaches `min_degree`, every record is
-    flagged. Returns how many nodes each rule flagged. The flag is only ever added, never cleared."""
+def flag_supernodes(store: GraphStore, min_degree: int = supernode.DEFAULT_MIN_DEGREE, *,
+                    types: tuple[str, ...] = DEGREE_TYPES, by_name: bool = True,
+                    view: MergedView | None = None) -> dict[str, int]:
+    """Flag companies, persons and addresses with at least `min_degree` relationships of `types`
+    (registered agents, mass-registration addresses), and nominee placeholders by name: supernode = true,
+    the rule's reason in supernode_reasons (graph/supernode.py), the job in derived_by. A merged
+    entity's degree is the sum over its records: when it reaches `min_degree`, every record is flagged.
+    Returns how many nodes each rule flagged. The flag is only ever added, never cleared; a rule
+    flagging again replaces its own reason."""
     if min_degree < 1:
         raise QueryError("min_degree must be at least 1")
     view = view if view is not None else MergedView.load(store)
+    job = Provenance.derived(SUPERNODE_JOB)
+    counted = f"{', '.join(types)} links"
     flagged = {}
-    for label, statement in FLAG_BY_DEGREE.items():
+    for label, statement in DEGREES_AT_LEAST.items():
         rows = store.run(statement, {"types": list(types), "min_degree": min_degree})
-        flagged[f"{label} by degree"] = rows[0]["flagged"] if rows else 0
+        flags = [(r["id"], supernode.degree_reason(int(r["degree"]), min_degree, counted)) for r in rows]
+        flagged[f"{label} by degree"] = _flag(store, label, flags, supernode.DEGREE, job)
     if len(view):
         for label in PARTY_LABELS:
             merged = [m for ms in view.members_of.values() for m in ms]
@@ -791,12 +798,24 @@ def flag_supernodes(store: GraphStore, min_degree: int = 500, *, types: tuple[st
                 for row in store.run(DEGREE_OF[label], {"ids": merged[offset:offset + 5000], "types": list(types)}):
                     c = view.canonical(str(row["id"]))
                     degree[c] = degree.get(c, 0) + int(row["degree"])
-            ids = [m for c, d in degree.items() if d >= min_degree for m in view.members(c)]
-            rows = store.run(FLAG_IDS[label], {"ids": ids}) if ids else []
-            flagged[f"{label} merged entities by degree"] = rows[0]["flagged"] if rows else 0
+            flags = [(m, supernode.degree_reason(d, min_degree, f"{counted} of the merged entity {c}"))
+                     for c, d in degree.items() if supernode.at_least(d, min_degree) for m in view.members(c)]
+            flagged[f"{label} merged entities by degree"] = _flag(store, label, flags, supernode.DEGREE, job)
     if by_name:
-        patterns = sorted({p.casefold() for p in SUPERNODE_NAMES})
-        for label, statement in FLAG_BY_NAME.items():
+        patterns = sorted({p.casefold() for p in supernode.NOMINEE_NAMES})
+        for label, statement in NAMED_LIKE_NOMINEES.items():
             rows = store.run(statement, {"patterns": patterns})
-            flagged[f"{label} by name"] = rows[0]["flagged"] if rows else 0
+            flagged[f"{label} by name"] = _flag(store, label, [(r["id"], supernode.NOMINEE) for r in rows],
+                                                supernode.NOMINEE, job)
     return flagged
+
+
+def _flag(store: GraphStore, label: str, flags: list[tuple[str, str]], rule: str, job: Provenance) -> int:
+    """(id, reason) pairs written by cypher.flag_supernodes_cypher; how many nodes were flagged."""
+    rows = cypher.flag_params(flags, rule)
+    written = 0
+    for offset in range(0, len(rows), store.batch_size):
+        result = store.run(FLAG[label], {"rows": rows[offset:offset + store.batch_size],
+                                         "prov": cypher.prov_params(job)})
+        written += result[0]["written"] if result else 0
+    return written

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from conveyor.graph import supernode as supernodes
 from conveyor.graph.errors import RowProblem
 from conveyor.graph.evidence import EvidenceStore, current_runs
 from conveyor.graph.store.base import GraphStore
@@ -45,7 +46,8 @@ COMPANIES = """
 UNWIND $ids AS id
 MATCH (c:Company {id: id})
 RETURN c.id AS id, c.name AS name, c.country AS country, labels(c) AS labels,
-       coalesce(c.supernode, false) AS supernode, c.incorporation_date AS incorporation_date,
+       coalesce(c.supernode, false) AS supernode, c.supernode_reasons AS supernode_reasons,
+       c.incorporation_date AS incorporation_date,
        c.address AS address
 """
 
@@ -343,7 +345,7 @@ def _reachable_sellers(frame: pd.DataFrame, producers: list[dict[str, Any]], deg
 
     def walked(company: str) -> bool:
         return settings.include_supernodes or not (
-            company in flagged or (threshold is not None and degree.get(company, 0) >= threshold))
+            company in flagged or supernodes.at_least(degree.get(company, 0), threshold))
 
     pairs = frame[["seller", "buyer"]].drop_duplicates()
     frontier = {p["producer"] for p in producers if settings.searches(p["colony"])}
@@ -555,10 +557,15 @@ class _Search:
         return None  # re-exported onward with the colony origin kept: no relabeling, nothing new
 
     def supernode(self, company: str) -> bool:
+        return bool(self.supernode_reasons(company))
+
+    def supernode_reasons(self, company: str) -> tuple[str, ...]:
+        """graph/supernode.py: flagged in the graph (its stored reasons), or trading with at least
+        supernode_degree partners."""
         info = self.companies.get(company, {})
-        degree = self.ctx.degree.get(company, 0)
-        return bool(info.get("supernode")) or (self.supernode_degree is not None
-                                                 and degree >= self.supernode_degree)
+        return supernodes.reasons(stored=info.get("supernode_reasons") or (), flagged=bool(info.get("supernode")),
+                                  degree=self.ctx.degree.get(company, 0), limit=self.supernode_degree,
+                                  counted="trade partners")
 
     def _is_supernode(self, company: str) -> bool:
         return not self.include_supernodes and self.supernode(company)
@@ -571,8 +578,8 @@ class _Search:
                                    "the goods were sold on across a border; longer routes were not followed "
                                    "(raise --max-hops)")
         for company, n in sorted(self._supernode_cuts.items()):
-            degree = self.ctx.degree.get(company, 0)
-            self.limits_hit.append(f"supernode {company} ({degree} trade partners) not traversed: {n} path(s) "
+            why = supernodes.shown(self.supernode_reasons(company))
+            self.limits_hit.append(f"supernode {company} ({why}) not traversed: {n} path(s) "
                                    "stopped there (use --include-supernodes)")
         if self._below_score:
             self.limits_hit.append(f"min_score={self.min_score}: {self._below_score} candidate route(s) scored "

@@ -203,7 +203,7 @@ def test_icij_folder_nodes_before_relationships(tmp_path, falkor):
     flagged = {r.key: r.props for c in chunks for nb in c.nodes for r in nb.rows if r.props.get("supernode")}
     assert set(flagged) == {"icij:10000001", "icij:10000002", "icij:10000005", "icij:30000001", "icij:40000001"}
     # the reason is kept on the node: what was counted, where
-    assert all(re.fullmatch(r"degree \d+ >= 3 in relationships\.csv of icij:t", reason)
+    assert all(re.fullmatch(r"degree \d+ >= 3 \(relationships\.csv of icij:t\)", reason)
                for props in flagged.values() for reason in props["supernode_reasons"])
     # The folder knows every endpoint's label: the officer's address and same_name_as load too.
     report = load(falkor, iter(chunks), source="icij:t", path=FIX / "icij" / "relationships.csv", fmt="icij",

@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from conveyor.graph.store.base import GraphStore
+from conveyor.graph.supernode import shown
 from conveyor.loaders.names import normalise_name
 from conveyor.queries import owners_view as view
 from conveyor.queries.ownership import (
@@ -246,7 +247,8 @@ def flag(ctx: click.Context, min_degree: int) -> None:
 def _notes(skipped: list[Entity], ended: int, not_started: int, as_of: str, extra: list[str]) -> None:
     # Said on stderr so that csv/json on stdout stay machine-readable.
     if skipped:
-        names = ", ".join(f"{e.name or e.id}" for e in skipped[:5]) + (" ..." if len(skipped) > 5 else "")
+        names = "; ".join(f"{e.name or e.id}: {shown(e.supernode_reasons) or 'flagged'}" for e in skipped[:5]) + (
+            " ..." if len(skipped) > 5 else "")
         click.echo(f"skipped {len(skipped)} supernode(s) ({names}); --include-supernodes to follow them", err=True)
     if ended:
         click.echo(f"left out {ended} ended relationship(s) (as of {as_of}); --include-ended to follow them",

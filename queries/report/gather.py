@@ -213,8 +213,8 @@ def build_report(store: GraphStore, evidence: EvidenceStore, *, location: str, c
                      f"(the first {max_companies} were; raise --max-companies)")
     for cid, result in ownership.items():
         notes += [f"ownership of {cid}: {text}" for text in result.limits_hit]
-        notes += [f"ownership of {cid}: nominee or supernode {e.name or e.id} ({e.id}) not followed"
-                  for e in result.skipped_supernodes]
+        notes += [f"ownership of {cid}: supernode {e.name or e.id} ({e.id}; {'; '.join(e.supernode_reasons)}) "
+                  "not followed" for e in result.skipped_supernodes]
     return Report(
         subject=subject, generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         graph=redact(location), as_of=as_of, settings=routes_settings, search=search, routes=routes,
