@@ -463,8 +463,8 @@ def write_links(store: GraphStore, evidence: EvidenceStore, links: Links, runs: 
     pairs = cypher.endpoint_params(sorted(remove))
     deleted = 0
     for offset in range(0, len(pairs), store.batch_size):
-        rows = store.run(statement, {"rows": pairs[offset:offset + store.batch_size]})
-        deleted += rows[0]["deleted"] if rows else 0
+        result = store.run(statement, {"rows": pairs[offset:offset + store.batch_size]})
+        deleted += result[0]["deleted"] if result else 0
     linked = sorted(links.companies)
     producer = cypher.set_roles_cypher("Company", ("Producer",), ())
     unlinked = sorted({b for _, b in remove} - links.companies)

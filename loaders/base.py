@@ -7,6 +7,7 @@ store operation, so a load that fails or is interrupted leaves the graph as it w
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import time
@@ -41,7 +42,8 @@ class Reject:
     field: str
     value: Any
     reason: str
-    record: dict[str, Any] = field(default_factory=dict)
+    # dataclasses.field: the class's own `field` attribute hides the function here
+    record: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclass
@@ -235,18 +237,19 @@ def _screen(chunk: Chunk, rejects: list[Reject]) -> None:
     refuses the whole batch it is in) becomes a reject of its row; a key too long to index is hashed
     (graph/keys.py), the same way for a node and for the relationships that point at it."""
     for nb in chunk.nodes:
-        kept = []
-        for r in nb.rows:
-            bad = _nul_field(r, ("key",))
+        kept_nodes: list[NodeRow] = []
+        for node in nb.rows:
+            bad = _nul_field(node, ("key",))
             if bad:
-                rejects.append(Reject(_source_row(r), bad, _shown(r, bad), f"{bad} contains a NUL byte (\\x00)"))
+                rejects.append(Reject(_source_row(node), bad, _shown(node, bad),
+                                      f"{bad} contains a NUL byte (\\x00)"))
                 continue
-            if isinstance(r.key, str):
-                r.key = bounded(r.key)
-            kept.append(r)
-        nb.rows = kept
+            if isinstance(node.key, str):
+                node.key = bounded(node.key)
+            kept_nodes.append(node)
+        nb.rows = kept_nodes
     for rb in chunk.relationships:
-        kept = []
+        kept_rels: list[RelRow] = []
         for r in rb.rows:
             bad = _nul_field(r, ("start", "end", "rel_key"))
             if bad:
@@ -256,8 +259,8 @@ def _screen(chunk: Chunk, rejects: list[Reject]) -> None:
                 r.start = bounded(r.start)
             if isinstance(r.end, str):
                 r.end = bounded(r.end)
-            kept.append(r)
-        rb.rows = kept
+            kept_rels.append(r)
+        rb.rows = kept_rels
 
 
 def _nul_field(row: NodeRow | RelRow, keys: tuple[str, ...]) -> str | None:

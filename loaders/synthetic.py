@@ -194,7 +194,7 @@ class _Net:
         raise IndexError(idx)
 
     def pick(self, idx: np.ndarray) -> Company:
-        return self.get(self.rng.choice(idx))  # type: ignore[arg-type]
+        return self.get(self.rng.choice(idx))
 
     def ship(self, seller: Company, buyer: Company, day: int, hs6: str, origin: str,
              price_factor: float = 1.0) -> None:

@@ -528,9 +528,11 @@ def ultimate_owners(store: GraphStore, company_id: str, *, min_share: float = 0.
     stated_indirect = {pair for pair, slot in links.items() if "indirect" in slot}
     cycles = [c for c in itertools.islice(nx.simple_cycles(graph), 100)]
     tops = [n for n in graph if n != company.key and graph.in_degree(n) == 0]
-    owners, budget = [], max_paths
+    owners: list[UltimateOwner] = []
+    budget = max_paths
     for top in sorted(tops):
-        paths, covered = [], []
+        paths: list[OwnershipPath] = []
+        covered: list[OwnershipPath] = []
         for nodes in nx.all_simple_paths(graph, top, company.key, cutoff=max_depth):
             for path in _ownership_paths(graph, nodes):
                 if budget == 0:
@@ -540,10 +542,10 @@ def ultimate_owners(store: GraphStore, company_id: str, *, min_share: float = 0.
                 (covered if _covered(nodes, stated_indirect) else paths).append(path)
         if not paths:
             continue
-        owner = _aggregate(entities[top], paths, covered)
-        visible = owner.share if owner.share is not None else owner.share_max
+        found = _aggregate(entities[top], paths, covered)
+        visible = found.share if found.share is not None else found.share_max
         if visible >= min_share:
-            owners.append(owner)
+            owners.append(found)
     owners.sort(key=lambda o: (-(o.share if o.share is not None else o.share_max), o.entity.key))
     return OwnershipResult(company, owners, list(skipped.values()), skips.ended, cycles, sorted(set(limits)),
                            skips.not_started, as_of)
@@ -571,12 +573,13 @@ def _ownership_paths(graph: nx.DiGraph, nodes: list[str]) -> list[OwnershipPath]
 
 
 def _ownership_path(nodes: list[str], hops: list[Hop]) -> OwnershipPath:
-    exact, low, high = 1.0, 1.0, 1.0
+    exact: float | None = 1.0
+    low, high = 1.0, 1.0
     for hop in hops:
         share = _share(hop.properties.get("share"))
         lo = share if share is not None else (_share(hop.properties.get("share_min")) or 0.0)
-        hi = share if share is not None else _share(hop.properties.get("share_max"))
-        hi = 100.0 if hi is None else hi
+        given = share if share is not None else _share(hop.properties.get("share_max"))
+        hi = 100.0 if given is None else given
         exact = None if exact is None or share is None else exact * share / 100
         low, high = low * lo / 100, high * hi / 100
     return OwnershipPath(nodes, hops, None if exact is None else exact * 100, low * 100, high * 100)

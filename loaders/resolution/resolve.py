@@ -90,13 +90,13 @@ def resolve_entities(
     rejected: list[tuple[str, str]] = []
     cannot: set[tuple[int, int]] = set()
     unknown: set[tuple[str, str]] = set()
-    for pair, j in judgements.items():
+    for pair, judged in judgements.items():
         if pair[0] not in index or pair[1] not in index:
             unknown.add(pair)
             continue
         a, b = sorted((index[pair[0]], index[pair[1]]))
         existing = found.get((a, b))
-        if j.judgement == "reject":
+        if judged.judgement == "reject":
             found.pop((a, b), None)
             cannot.add((a, b))
             rejected.append(pair)
@@ -104,8 +104,8 @@ def resolve_entities(
         if existing is None:
             score, reasons = score_pair(entities[a], entities[b], weight)
             existing = found[(a, b)] = _candidate(entities, a, b, score, "judgement", reasons)
-        existing.judgement = j.judgement
-        existing.reasons = [*existing.reasons, _said(j)]
+        existing.judgement = judged.judgement
+        existing.reasons = [*existing.reasons, _said(judged)]
 
     for c in found.values():
         if c.judgement == "":
@@ -135,7 +135,7 @@ def _ambiguous_to_open(entities: Sequence[Entity], found: dict[tuple[int, int], 
     go to a person instead of merging the LT and PL firms through it -- unless its address (or town)
     agrees with matches in exactly one of those countries: those stay, the others wait."""
     by_country: dict[int, dict[str, list[tuple[int, int]]]] = {}
-    placed: dict[int, set[str]] = {}
+    placed: dict[int, set[str | None]] = {}
     for (i, j), c in found.items():
         if c.judgement != "auto" or c.method != "name":
             continue
