@@ -141,7 +141,8 @@ def test_amounts_and_shares() -> None:
 
 
 def test_countries_one_rule() -> None:
-    assert [COUNTRY.clean(t) for t in ("BY", "blr", "Belarus", "Russia", "Korea, North")] == ["BY", "BY", "BY", "RU", "KP"]
+    given = ("BY", "blr", "Belarus", "Russia", "Korea, North")
+    assert [COUNTRY.clean(t) for t in given] == ["BY", "BY", "BY", "RU", "KP"]
     for bad in ("xx", "Atlantis", "ＢＹ"):
         with pytest.raises(RowProblem, match="ISO 3166"):
             COUNTRY.clean(bad, what="exporter country")
