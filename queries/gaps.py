@@ -77,6 +77,18 @@ def read_sanctions(path: str | Path) -> list[SanctionedCode]:
         raise QueryError(f"{p}: sanctions list not found")
     if p.stat().st_size == 0:
         raise QueryError(f"{p}: sanctions list is empty (0 bytes)")
+    try:
+        out = _read_codes(p)
+    except UnicodeDecodeError as exc:
+        line = p.read_bytes()[:exc.start].count(b"\n") + 1
+        raise QueryError(f"{p}, row {line}: is not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); "
+                         "save it as UTF-8") from None
+    if not out:
+        raise QueryError(f"{p}: no HS codes listed")
+    return out
+
+
+def _read_codes(p: Path) -> list[SanctionedCode]:
     with open(p, encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         header = [h.strip() for h in reader.fieldnames or []]
@@ -92,8 +104,6 @@ def read_sanctions(path: str | Path) -> list[SanctionedCode]:
             if code is None:
                 continue  # a blank line
             out.append(SanctionedCode(code, rec.get("program", ""), rec.get("listed", ""), row))
-    if not out:
-        raise QueryError(f"{p}: no HS codes listed")
     return out
 
 
