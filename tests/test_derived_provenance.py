@@ -4,6 +4,7 @@ test_trade_incremental; the real CLI and the embedded FalkorDB."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,11 @@ def test_derived_supplies_roles_and_matches_name_the_job_and_the_load(run_cli, t
         producer = store.run("MATCH (c:Company {id: $id}) RETURN c.derived_by AS d", {"id": PRODUCER[2]})[0]
         # the colony's own operator is loaded, not derived: the trade job only recomputed its roles
         assert all(d.startswith("derived:trade=") for d in producer["d"] or [])
+    # the CLI says where a company's derived facts came from (saved query derived-facts)
+    shown = run_cli("query", "run", "derived-facts", "-p", f"id={TRANSIT[2]}", "--format", "json").output
+    facts = {(r["relationship"], r["other_id"]): r for r in json.loads(shown)}
+    assert facts[("SUPPLIES", BUYER[2])]["derived_by"] == [f"derived:trade={run}"]
+    assert facts[("SUPPLIES", BUYER[2])]["company_derived_by"] == [f"derived:trade={run}"]
 
 
 def test_a_loaded_source_may_not_take_a_job_name(tmp_path: Path):
