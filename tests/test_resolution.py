@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import random
 
-from conveyor.graph.rows import NodeRow, Provenance
+from conveyor.graph.rows import NodeRow, Provenance, RelRow
 from conveyor.graph.store import open_store
 from conveyor.loaders.names import normalise_name
 from conveyor.loaders.resolution import append_judgement, resolve_entities, resolve_store
@@ -212,3 +212,14 @@ def test_long_words_one_edit_apart_always_share_a_block_key():
         p = rng.randrange(len(word))
         for variant in (word[:p] + word[p + 1:], word[:p] + "z" + word[p + 1:], word[:p] + "z" + word[p:]):
             assert block_keys(word) & block_keys(variant), (word, variant)
+
+
+def test_same_as_from_before_resolution_was_a_job_is_replaced(falkor, tmp_path):
+    # SAME_AS written under the old source name "resolution": the next run (source derived:resolve) retires it
+    _seed(falkor, [_company("a:1", "Birch Lane Sawmill (fictional)", country="BY"),
+                   _company("a:2", "Granite Quay Shipping (fictional)", country="LV")])
+    falkor.upsert_relationships("SAME_AS", "Company", "Company", [RelRow("a:1", "a:2", {"method": "name"})],
+                                Provenance("resolution", "resolution@0123456789abcdef", "2024-01-01"))
+    assert len(_same_as(falkor)) == 1
+    _resolve(falkor, tmp_path / "judgements.csv")
+    assert _same_as(falkor) == []

@@ -18,6 +18,7 @@ from .judgements import read_judgements
 from .resolve import DEFAULT_THRESHOLD, Resolution, resolve_entities
 
 JOB = "resolve"
+LEGACY_SOURCE = "resolution"
 LABELS = ("Company", "Person")
 
 
@@ -59,6 +60,9 @@ def resolve_store(
                                              "judgement": c.judgement}) for c in res.candidates]
             store.upsert_relationships("SAME_AS", label, label, rows, prov)
         store.run(cypher.retire_relationships_cypher("SAME_AS"), params)
+        # SAME_AS written before resolution ran as a job (source "resolution") is this run's to replace
+        store.run(cypher.retire_relationships_cypher("SAME_AS"),
+                  {"prov": cypher.prov_params(Provenance(LEGACY_SOURCE, f"{LEGACY_SOURCE}@none", prov.seen))})
         for label, res in results.items():
             store.run(_clear_merged(label), params)
             merged = [{"id": m, "canonical": c} for m, c in res.merged_into.items()]
