@@ -645,8 +645,12 @@ def counterparty_flags(route: Route, ctx: _Context) -> list[tuple[float, str]]:
         first = ctx.first_sale.get((seller, hop.shipment.hs_code[:4]))
         if first and first >= received.date:
             # Named at the hop where the company received the goods: that is the trade it had none before.
+            # The code it received them under may differ (relabeled): both codes are named.
+            sold = hop.shipment.hs_code[:4]
+            under = "" if received.hs_code[:4] == sold else f" under HS {received.hs_code[:4]}"
             flags.append((0.5, f"hop {i - 1}: {hop.seller['name']} received these goods ({received.date}, "
-                               f"shipment {received.id}) with no earlier trade in HS {hop.shipment.hs_code[:4]}"))
+                               f"shipment {received.id}{under}) with no earlier trade in HS {sold}, the code "
+                               f"it sold them under at hop {i}"))
     dealer = ctx.companies.get(ids[1], {}) if len(ids) > 2 else {}
     for cid in ids[2:]:
         other = ctx.companies.get(cid, {})

@@ -36,6 +36,9 @@ def test_demo_traces_a_relabeled_route_to_a_buyer_abroad(demo_run):
     assert "Route 1" in text and "-> Nordic Home Interiors AB (fictional) (SE)" in text
     assert "code switched within the same heading (HS4)" in text
     assert "declared origin changed on the way (BY -> KZ)" in text
+    # A relabeled hop names the code the goods arrived under and the code they were sold on under.
+    assert ("received these goods (2024-04-02, shipment DEMO-0004 under HS 9403) with no earlier trade in "
+            "HS 4421, the code it sold them under at hop 2") in text
     assert "Try next:" in text
     rows = list(csv.DictReader(open(out / "routes.csv", encoding="utf-8")))
     final_countries = {r["buyer_country"] for r in rows}

@@ -104,7 +104,7 @@ def test_no_earlier_trade_names_the_hop_where_the_goods_arrived(loaded):
     flags = [r for r in route["reasons"] if "no earlier trade" in r]
     # Steppe TOO received the goods at hop 2 (TK-002) and first sold HS 9403 after that.
     assert ("hop 2: Test Steppe TOO (fictional) received these goods (2023-02-01, shipment TK-002) with no "
-            "earlier trade in HS 9403") in flags
+            "earlier trade in HS 9403, the code it sold them under at hop 3") in flags
     assert all(r.split(":")[0] != "hop 6" for r in flags)  # the last seller received them at hop 5
 
 
