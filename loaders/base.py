@@ -169,7 +169,8 @@ def load(  # noqa: PLR0913  keyword-only hooks of the one load loop (rejects, pr
     started = time.monotonic()
     variant = fmt.encode() + (b"\0" + Path(mapping).read_bytes() if mapping and Path(mapping).is_file() else b"")
     prov = provenance(source, path, seen, variant)
-    previous_run = _previous_run(store, source)
+    before = previous_run(store, source)
+    prov = dataclasses.replace(prov, first=before is None)
     report = LoadReport(source=source, path=str(path))
     rejects: list[Reject] = []
     notes: list[Reject] = []
@@ -203,7 +204,7 @@ def load(  # noqa: PLR0913  keyword-only hooks of the one load loop (rejects, pr
             announce("derivations")
             report.notes.extend(finish(store, prov))
         # Nothing can be stale after a source's first load or a reload of the same run: skip the scan.
-        if retire and previous_run not in (None, prov.run):
+        if retire and before not in (None, prov.run):
             announce("retiring")
             if report.loaded == 0:
                 # A header-only or wholly rejected version is far likelier a broken export than a source
@@ -303,7 +304,8 @@ def _check_shrink(store: GraphStore, prov: Provenance, path: str | Path, max_shr
 PREVIOUS_RUN = "MATCH (s:Source {name: $source}) RETURN s.run AS run"
 
 
-def _previous_run(store: GraphStore, source: str) -> str | None:
+def previous_run(store: GraphStore, source: str) -> str | None:
+    """The run of `source` the graph holds (its Source node), whatever its format; None before its first load."""
     rows = store.run(PREVIOUS_RUN, {"source": source})
     return rows[0]["run"] if rows else None
 
@@ -320,8 +322,13 @@ def _drop_missing_endpoints(store: GraphStore, rb: RelBatch, rejects: list[Rejec
     return [r for i, r in enumerate(rb.rows) if i not in missing]
 
 
+def rejects_file(folder: Path, source_path: Path, suffix: str = "rejects") -> Path:
+    """Where the rejects of a file go: NAME.rejects.csv in the rejects folder."""
+    return folder / f"{source_path.name}.{suffix}.csv"
+
+
 def write_rejects(rejects: list[Reject], folder: Path, source_path: Path, suffix: str = "rejects") -> Path:
-    target = folder / f"{source_path.name}.{suffix}.csv"
+    target = rejects_file(folder, source_path, suffix)
     # Never a half-written rejects file, and never through a predictable temporary name: the rejects
     # folder may be shared, and a link planted at NAME.tmp was followed (the rows went wherever it led).
     with atomic_output(target) as fh:

@@ -13,6 +13,7 @@ Source node still names the old run), so readers never see it and the next load 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable, Iterable
@@ -33,7 +34,9 @@ from .base import (
     LoadReport,
     Reject,
     SourceError,
+    previous_run,
     provenance,
+    rejects_file,
     source_row,
     write_rejects,
 )
@@ -80,7 +83,8 @@ def load_shipments(  # noqa: PLR0913  keyword-only load options, passed through 
             if runs_before.get(source) == prov.run and evidence.has(source, prov.run):
                 writer.discard()
                 evidence.sweep_unnamed(runs_before.items())  # what failed loads left, as a load would
-                return _unchanged(store, report, source, started)
+                return _unchanged(store, report, source, started, rejects_file(Path(rejects_dir), Path(path)))
+            prov = dataclasses.replace(prov, first=previous_run(store, source) is None)
             stage("reading, writing companies")
             loaded, rejects = _read_and_write(store, writer, path, source, mapping, prov, report, progress)
             previous = runs_before.get(source)
@@ -134,13 +138,20 @@ def _check_shrink(evidence: EvidenceStore, source: str, previous: str, report: L
 SOURCE_COUNTS = "MATCH (s:Source {name: $source}) RETURN s.read AS read, s.rejected AS rejected"
 
 
-def _unchanged(store: GraphStore, report: LoadReport, source: str, started: float) -> LoadReport:
+def _unchanged(store: GraphStore, report: LoadReport, source: str, started: float, rejects: Path) -> LoadReport:
     """The same file read the same way is already the current run of this source: its rows, companies
-    and pairs are in the graph as they would be written again, so nothing is (and the report says so)."""
+    and pairs are in the graph as they would be written again, so nothing is (and the report says so).
+    Its rejected rows were listed by that load: the report points at that file when it is still there."""
     counts = store.run(SOURCE_COUNTS, {"source": source})[0]
     report.read, report.rejected = int(counts["read"] or 0), int(counts["rejected"] or 0)
     report.notes.append(f"unchanged: this file, read the same way, is already the current version of source "
                         f"{source!r}; nothing was written (counts are those of that load)")
+    if report.rejected and rejects.is_file():
+        report.rejects_path = str(rejects)
+    elif report.rejected:
+        report.notes.append(f"its {report.rejected:,} rejected row(s) were listed by the load that first read it, "
+                            f"in a rejects file that is not at {rejects} (another --rejects folder, or deleted); "
+                            f"the file was not read again")
     report.seconds = time.monotonic() - started
     return report
 

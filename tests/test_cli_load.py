@@ -177,3 +177,12 @@ def test_reloading_the_same_shipments_file_writes_nothing_and_says_so(run_cli, t
     again = run_cli("load", "trade", str(path))
     assert "unchanged" in again.output and "nothing was written" in again.output
     assert _accounting(again.output) == (first["read"], first["loaded"], first["rejected"]) == (2, 1, 1)
+    # The rejected row is still listed: the report points at the first load's rejects file...
+    again_json = json.loads(run_cli("load", "trade", str(path), "--json").stdout)
+    rejects = tmp_path / first["rejects_path"]  # relative to the folder the command ran in
+    assert again_json["rejects_path"] == first["rejects_path"] and rejects.is_file()
+    # ...and says where it is not, when that file has gone.
+    rejects.unlink()
+    gone = json.loads(run_cli("load", "trade", str(path), "--json").stdout)
+    assert gone["rejects_path"] is None and gone["rejected"] == 1
+    assert any("rejected row(s) were listed by the load that first read it" in n for n in gone["notes"])
