@@ -117,7 +117,7 @@ def _withdraw(x: str, props: tuple[str, ...]) -> str:
     return f"FOREACH (w IN CASE WHEN size(gone) > 0 THEN [1] ELSE [] END |\n  SET {sets})"
 
 
-def _claims_set(x: str, props: tuple[str, ...]) -> str:
+def _claims_set(x: str, props: tuple[str, ...], first: bool = False) -> str:
     """Opens the upsert's SET: the row's properties on `x`, after what the source no longer asserts is
     taken off.
 
@@ -134,9 +134,18 @@ def _claims_set(x: str, props: tuple[str, ...]) -> str:
     comparisons, and the parsing runs inside a FOREACH taken only by the other rows (whose claims
     the FOREACH writes; the SET after it reads them back). `claims` is read once where it can be
     (FalkorDB clones a list property on each read), and a SET is one update step per row: one more
-    for `plain` would cost more than the expressions it saves."""
+    for `plain` would cost more than the expressions it saves.
+
+    `first`: the source's first load (Provenance.first), where nothing can be withdrawn and the entry is
+    simply added (a 1.4 kB Company statement instead of 5.4 kB; 30k new companies: server CPU 1.49 ->
+    1.33 s). A node written twice in that run with other property names gets a second entry of the
+    source; every reader above takes the union of a source's entries."""
     if not props:
         return f"\nSET {x} += row.props"
+    if first:
+        entry = f"$prov.source + '{CLAIM_SEP}' + row.claim"
+        return (f"\nSET {x} += row.props,\n"
+                f"    {x}.claims = [c IN coalesce({x}.claims, []) WHERE c <> ({entry})] + [{entry}]")
     mine = _MY_NAMES.format(mine=_MINE)
     union = (f"reduce(s = {mine}, p IN split(row.claim, ',') | "
              "CASE WHEN p = '' OR (s CONTAINS (',' + p + ',')) THEN s ELSE s + p + ',' END)")
@@ -183,8 +192,9 @@ def _retire_set(x: str) -> str:
     )
 
 
-def upsert_nodes_cypher(label: str, roles: tuple[str, ...] = ()) -> str:
-    """MERGE nodes of `label` on their key; `roles` are extra labels the schema allows on it."""
+def upsert_nodes_cypher(label: str, roles: tuple[str, ...] = (), *, first: bool = False) -> str:
+    """MERGE nodes of `label` on their key; `roles` are extra labels the schema allows on it; `first`: for
+    a source's first load (_claims_set)."""
     nt: NodeType = node_type(label)
     bad = [r for r in roles if r not in nt.roles]
     if bad:
@@ -192,17 +202,19 @@ def upsert_nodes_cypher(label: str, roles: tuple[str, ...] = ()) -> str:
     role_set = "".join(f", n:{r}" for r in roles)
     return (
         f"UNWIND $rows AS row\nMERGE (n:{label} {{{nt.key}: row.key}})"
-        f"{_claims_set('n', nt.properties)}{role_set}{_provenance_set('n')}\nRETURN count(n) AS written"
+        f"{_claims_set('n', nt.properties, first)}{role_set}{_provenance_set('n')}\nRETURN count(n) AS written"
     )
 
 
-def upsert_relationships_cypher(rel: str, start: str, end: str, *, derived: bool = False) -> str:
+def upsert_relationships_cypher(rel: str, start: str, end: str, *, derived: bool = False,
+                                first: bool = False) -> str:
     """MERGE relationships between existing nodes, matched by their keys.
 
     Rows whose endpoints are missing produce nothing; callers find them first with
     missing_endpoints_cypher so that they can be reported as rejects rather than lost. `derived`: a job
     found them in what $prov's source gives (a catalogue match in its shipments), and $derived is the
     job's Provenance (derived_set): the source's provenance makes a newer version of it retire them.
+    `first`: for a source's first load (_claims_set).
     """
     rt: RelType = rel_type(rel)
     check_endpoints(rt, start, end)
@@ -213,7 +225,7 @@ def upsert_relationships_cypher(rel: str, start: str, end: str, *, derived: bool
         f"MATCH (a:{start} {{{a.key}: row.start}})\n"
         f"MATCH (b:{end} {{{b.key}: row.end}})\n"
         f"MERGE (a)-[r:{rel}{merge_props}]->(b)\n"
-        f"{_claims_set('r', rt.properties).lstrip()}{_provenance_set('r')}"
+        f"{_claims_set('r', rt.properties, first).lstrip()}{_provenance_set('r')}"
         f"{',' + chr(10) + '    ' + derived_set('r', '$derived') if derived else ''}\n"
         f"RETURN count(r) AS written"
     )

@@ -56,6 +56,9 @@ class Provenance:
     run: str
     seen: str
     cause: str | None = None
+    # No run of this source was in the graph when its load began: nothing it asserted before can be
+    # withdrawn, so the upserts take the short claims bookkeeping (cypher._claims_set).
+    first: bool = False
 
     @classmethod
     def of_run(cls, source: str, digest: str, seen: dt.date | str | None = None) -> Provenance:

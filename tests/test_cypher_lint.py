@@ -37,6 +37,7 @@ def generated_statements() -> list[tuple[str, str, dict]]:
         for n in range(len(nt.roles) + 1):
             for roles in itertools.combinations(nt.roles, n):
                 out.append((f"upsert {label} {roles}", cypher.upsert_nodes_cypher(label, roles), prov))
+        out.append((f"upsert {label} first load", cypher.upsert_nodes_cypher(label, first=True), prov))
         out.append((f"retire {label}", cypher.retire_nodes_cypher(label), prov))
     for rel in RELATIONSHIPS.values():
         for start, end in rel.endpoints:
@@ -45,6 +46,8 @@ def generated_statements() -> list[tuple[str, str, dict]]:
             out.append((f"upsert {rel.type} {start}->{end} derived",
                         cypher.upsert_relationships_cypher(rel.type, start, end, derived=True),
                         {**prov, "derived": job}))
+            out.append((f"upsert {rel.type} {start}->{end} first load",
+                        cypher.upsert_relationships_cypher(rel.type, start, end, first=True), prov))
             out.append((f"missing {start}->{end}", cypher.missing_endpoints_cypher(start, end), {"rows": []}))
         out.append((f"retire {rel.type}", cypher.retire_relationships_cypher(rel.type), prov))
     derived = {"prov": job, "rows": [], "sources": []}

@@ -213,6 +213,28 @@ def test_rows_of_one_run_add_up_and_the_next_run_withdraws_what_it_leaves_out(st
     assert props["claims"] == ["registry:fictional=,name,lei,"]
 
 
+def test_a_first_load_only_adds_its_claims_and_the_next_run_withdraws_as_after_any_run(store):
+    """A source's first load (Provenance.first) takes the short bookkeeping: its entry is added beside
+    the other sources' (a node written twice in the run with other names gets two entries), nothing is
+    withdrawn; the next version reads both entries as the source's claim and withdraws what it leaves out."""
+    other = _prov("gleif:fictional", 1)
+    store.upsert_nodes("Company", [NodeRow(key="k3", props={"name": "Mike Ports (fictional)", "lei": "L3"})], other)
+    first = Provenance("registry:fictional", "registry:fictional@1", "2026-01-01", first=True)
+    for props in ({"name": "Mike Ports (fictional)", "inn": "7700000003"},
+                  {"name": "Mike Ports (fictional)", "inn": "7700000003"},
+                  {"name": "Mike Ports (fictional)", "status": "active"}):
+        store.upsert_nodes("Company", [NodeRow(key="k3", props=props)], first)
+    props = _company_props(store, "k3")
+    assert props["claims"] == ["gleif:fictional=,name,lei,", "registry:fictional=,name,inn,",
+                               "registry:fictional=,name,status,"]
+    assert {"lei", "inn", "status"} <= set(props)
+    store.upsert_nodes("Company", [NodeRow(key="k3", props={"name": "Mike Ports (fictional)", "status": "active"})],
+                       _prov("registry:fictional", 2))
+    props = _company_props(store, "k3")
+    assert "inn" not in props and props["lei"] == "L3" and props["status"] == "active"
+    assert props["claims"] == ["gleif:fictional=,name,lei,", "registry:fictional=,name,status,"]
+
+
 def test_a_property_another_source_claims_stays_when_one_withdraws_it_or_retires(store):
     a, b = _prov("registry:a=b", 1), _prov("registry:a", 1)  # an "=" in a source's name is still exact
     store.upsert_nodes("Company", [NodeRow(key="k2", props={"name": "Lima Wood (fictional)", "lei": "L2",

@@ -113,7 +113,7 @@ class GraphStore(ABC):
     ) -> int:
         """Merge `rows` on their key, with `provenance`. Returns nodes written."""
         nt = node_type(label)
-        statement = cypher.upsert_nodes_cypher(label, roles)
+        statement = cypher.upsert_nodes_cypher(label, roles, first=provenance.first)
         # One check per call on every property name used, rather than one per row (same rule, same error).
         check_properties(nt.properties, {name for row in rows for name in row.props}, f"{label} upsert")
         return self._write_batches(statement, rows, cypher.node_params, {"prov": cypher.prov_params(provenance)})
@@ -126,7 +126,8 @@ class GraphStore(ABC):
         what `provenance`'s source gives (cypher.upsert_relationships_cypher)."""
         rt = rel_type(rel)
         check_endpoints(rt, start, end)
-        statement = cypher.upsert_relationships_cypher(rel, start, end, derived=derived is not None)
+        statement = cypher.upsert_relationships_cypher(rel, start, end, derived=derived is not None,
+                                                       first=provenance.first)
         check_properties(rt.properties, {name for row in rows for name in row.props}, f"{rel} upsert")
         params = {"prov": cypher.prov_params(provenance)}
         if derived is not None:
