@@ -205,9 +205,6 @@ RELATIONSHIPS: dict[str, RelType] = {
 
 LABELS: tuple[str, ...] = (*NODES, *COMPANY_ROLES)
 
-# One shipment row as the evidence store keeps it (graph/evidence.py): Parquet columns and Arrow types.
-# seller / buyer / notify are Company keys; the *_name columns keep the names as the row wrote them.
-_S, _F = pa.string(), pa.float64()
 # The type of every property, by name: one name means one kind of value wherever it appears (a `share`
 # is a percentage on OWNS as anywhere, `country` an ISO alpha-2 code on every label), as in FtM. A flat
 # mapping rather than typed declarations inside NodeType/RelType: the properties tuples stay the plain
@@ -257,6 +254,9 @@ PROPERTY_TYPES: dict[str, ValueType] = {
     "first_seen": TIMESTAMP, "last_seen": TIMESTAMP, "claims": _TEXTS, "derived_by": _TEXTS,
 }
 
+# One shipment row as the evidence store keeps it (graph/evidence.py): Parquet columns and Arrow types.
+# seller / buyer / notify are Company keys; the *_name columns keep the names as the row wrote them.
+_S, _F = pa.string(), pa.float64()
 SHIPMENT_EVIDENCE: tuple[tuple[str, pa.DataType], ...] = (
     ("id", _S), ("date", _S), ("seller", _S), ("buyer", _S), ("notify", _S),
     ("exporter_name", _S), ("importer_name", _S), ("notify_name", _S),
