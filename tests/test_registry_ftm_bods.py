@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 from conftest import Cli
-from conveyor.graph.store import open_store
 from conveyor.graph.errors import RowProblem
+from conveyor.graph.store import open_store
 from conveyor.graph.types import PARTIAL_DATE
 
 FIXTURES = Path(__file__).parent / "fixtures" / "registry"

@@ -63,7 +63,8 @@ OTHER = [
 
 def dump(db: Path) -> dict[str, list]:
     """Every node and relationship with its properties, dates left out, lists sorted (their order says
-    when, not what), record ids paired with their runs, and resolution's random run tags (derived:resolve@...) masked."""
+    when, not what), record ids paired with their runs, and resolution's random run tags
+    (derived:resolve@...) masked."""
     def clean(props: dict[str, Any]) -> str:
         props = {k: v for k, v in props.items() if k not in DATES}
         ids, runs = props.pop("record_ids", None), props.pop("record_runs", None)
