@@ -569,7 +569,7 @@ UGLY_REJECTS = [  # row (records, the header is row 1), field, reason
     ("4", "value", "'inf' is not a finite number"),
     ("5", "value", "'1e400' is not a finite number"),
     ("6", "value", "must be positive, got -5"),
-    ("7", "hs_code", "is not an HS code of 2 to 10 digits"),
+    ("7", "hs_code", "is not an HS code of 2, 4, 6, 8, 9 or 10 digits"),
     ("8", "quantity", "must be positive, got -1"),
     ("10", "shipment_id", "duplicate declaration: same as row 2"),
     ("12", "date", "date is missing"),
