@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -116,7 +117,8 @@ class GraphStore(ABC):
         statement = cypher.upsert_nodes_cypher(label, roles, first=provenance.first)
         # One check per call on every property name used, rather than one per row (same rule, same error).
         check_properties(nt.properties, {name for row in rows for name in row.props}, f"{label} upsert")
-        return self._write_batches(statement, rows, cypher.node_params, {"prov": cypher.prov_params(provenance)})
+        params_of = functools.partial(cypher.node_params, claims=bool(nt.properties))
+        return self._write_batches(statement, rows, params_of, {"prov": cypher.prov_params(provenance)})
 
     def upsert_relationships(  # noqa: PLR0913  the relationship's type and ends, its rows, who asserts them
         self, rel: str, start: str, end: str, rows: Sequence[RelRow], provenance: Provenance,
@@ -132,7 +134,8 @@ class GraphStore(ABC):
         params = {"prov": cypher.prov_params(provenance)}
         if derived is not None:
             params["derived"] = cypher.prov_params(derived)
-        return self._write_batches(statement, rows, cypher.rel_params, params)
+        params_of = functools.partial(cypher.rel_params, claims=bool(rt.properties))
+        return self._write_batches(statement, rows, params_of, params)
 
     def missing_endpoints(self, start: str, end: str, pairs: Sequence[tuple[Any, Any]]) -> dict[int, str]:
         """Positions in `pairs` whose start or end node is absent, with which one."""
