@@ -388,7 +388,7 @@ def flag_supernodes_cypher(label: str) -> str:
     nt = node_type(label)
     return (
         "UNWIND $rows AS row\n"
-        f"MATCH (n:{label} {{{nt.key}: row.key}})\n"
+        f"MATCH (n:{label} {{{nt.key}: row.id}})\n"
         "SET n.supernode = true,\n"
         "    n.supernode_reasons = [x IN coalesce(n.supernode_reasons, []) WHERE NOT x STARTS WITH row.kind]"
         " + [row.reason],\n"
@@ -398,8 +398,10 @@ def flag_supernodes_cypher(label: str) -> str:
 
 
 def flag_params(flags: Sequence[tuple[Any, str]], rule: str) -> list[dict[str, Any]]:
-    """$rows of flag_supernodes_cypher: (key, reason) pairs of one rule."""
-    return [{"key": key, "kind": rule, "reason": reason} for key, reason in flags]
+    """$rows of flag_supernodes_cypher: (key, reason) pairs of one rule. The key travels as `id` (every
+    label a supernode can be on is keyed by id): Neo4j's linter reads `row.key` in a MATCH pattern as a
+    property name the schema lacks."""
+    return [{"id": key, "kind": rule, "reason": reason} for key, reason in flags]
 
 
 CURRENT_RUNS = "MATCH (s:Source) WHERE s.format = $format RETURN s.name AS source, s.run AS run"

@@ -56,6 +56,9 @@ def generated_statements() -> list[tuple[str, str, dict]]:
             out.append((f"derived {rel} create={create}",
                         cypher.write_derived_relationships_cypher(rel, "Company", "Company", create=create), derived))
         out.append((f"delete {rel}", cypher.delete_relationships_cypher(rel, "Company", "Company"), {"rows": []}))
+    for label in ("Company", "Person", "Address"):
+        out.append((f"flag supernodes {label}", cypher.flag_supernodes_cypher(label),
+                    {"rows": cypher.flag_params([("x", "degree 9 >= 1")], "degree"), "prov": job}))
     roles = NODES["Company"].roles
     out.append(("roles", cypher.set_roles_cypher("Company", roles[:1], roles[1:]), {"ids": [], "prov": job}))
     out += [("current runs", cypher.CURRENT_RUNS, {"format": "shipments"}),

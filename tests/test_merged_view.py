@@ -148,11 +148,16 @@ def test_merged_view_is_read_by_index_and_maps_both_ways(falkor):
 
 
 def test_ownership_and_merged_view_cypher_lint_clean():
+    from conveyor.graph.cypher import flag_params, prov_params
+    from conveyor.graph.rows import Provenance
     from conveyor.queries.merged import MERGED_MEMBERS
     from conveyor.queries.ownership import STATEMENTS
 
+    # The flag statements write through the provenance path: a row list and a job's provenance.
+    flagged = {"rows": flag_params([("x", "degree 9 >= 1")], "degree"),
+               "prov": prov_params(Provenance.derived("supernode"))}
     statements = [(f"ownership {k}", v, {"ids": ["x"], "types": ["OWNS"], "id": "x", "a": ["x"], "b": ["x"],
-                                         "min_degree": 1, "patterns": ["x"]})
+                                         "min_degree": 1, "patterns": ["x"], **flagged})
                   for k, v in STATEMENTS.items()]
     statements += [(f"merged {k}", v, {}) for k, v in MERGED_MEMBERS.items()]
     found = problems(lint(statements))
