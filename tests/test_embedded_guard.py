@@ -62,6 +62,10 @@ def test_a_second_command_on_a_graph_in_use_is_refused_and_harms_nothing(tmp_pat
     finally:
         proc.terminate()
         proc.wait(10)
+        # SIGTERM ends the holder without its exit hooks: its server would outlive the test (the next
+        # conveyor command would stop it, as the test below shows; here the test cleans up itself).
+        if psutil.pid_exists(server_pid):
+            psutil.Process(server_pid).kill()
 
 
 def test_a_killed_commands_server_is_stopped_by_the_next_command_on_any_graph(tmp_path: Path, state: Path) -> None:
