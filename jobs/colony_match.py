@@ -36,12 +36,12 @@ from typing import Any
 import normality
 import numpy as np
 import pyarrow.compute as pc
-from conveyor.graph import cypher
-from conveyor.graph.evidence import EvidenceStore, current_runs
-from conveyor.graph.rows import Provenance, RelRow
-from conveyor.graph.store.base import GraphStore
 from rapidfuzz import fuzz, process
 
+from ..graph import cypher
+from ..graph.evidence import EvidenceStore, current_runs
+from ..graph.rows import Provenance, RelRow
+from ..graph.store.base import GraphStore
 from .trade import JOB as TRADE_JOB
 from .trade import refresh_roles
 

@@ -27,10 +27,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from conveyor.graph import cypher
-from conveyor.graph.evidence import EvidenceStore, current_runs
-from conveyor.graph.rows import Provenance
-from conveyor.graph.store.base import GraphStore
+
+from ..graph import cypher
+from ..graph.evidence import EvidenceStore, current_runs
+from ..graph.rows import Provenance
+from ..graph.store.base import GraphStore
 
 JOB = "trade"
 TRADE_ROLES = ("Dealer", "Intermediary", "Buyer")

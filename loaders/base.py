@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conveyor.graph.errors import ConveyorError
-from conveyor.graph.files import atomic_output
-from conveyor.graph.keys import bounded, has_nul
-from conveyor.graph.rows import DERIVED_PREFIX, NodeRow, Provenance, RelRow
-from conveyor.graph.store.base import GraphStore
+from ..graph.errors import ConveyorError
+from ..graph.files import atomic_output
+from ..graph.keys import bounded, has_nul
+from ..graph.rows import DERIVED_PREFIX, NodeRow, Provenance, RelRow
+from ..graph.store.base import GraphStore
 
 
 class SourceError(ConveyorError, ValueError):

@@ -51,11 +51,11 @@ from pathlib import Path
 from typing import Any
 
 import ijson
-from conveyor.graph.errors import RowProblem
-from conveyor.graph.rows import NodeRow, RelRow
-from conveyor.graph.schema import rel_type
-from conveyor.graph.types import PARTIAL_DATE, SHARE
 
+from ..graph.errors import RowProblem
+from ..graph.rows import NodeRow, RelRow
+from ..graph.schema import rel_type
+from ..graph.types import PARTIAL_DATE, SHARE
 from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError
 from .csvfile import check_readable
 from .names import normalise_country, normalise_name

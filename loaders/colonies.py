@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from conveyor.graph.errors import RowProblem
-from conveyor.graph.rows import NodeRow, RelRow
-from conveyor.graph.types import BOOL, COUNTRY, list_of
-
+from ..graph.errors import RowProblem
+from ..graph.rows import NodeRow, RelRow
+from ..graph.types import BOOL, COUNTRY, list_of
 from .base import Chunk, NodeBatch, Reject, RelBatch
 from .csvfile import read_csv_chunks
 from .hs import CATALOGUE_CODES

@@ -21,9 +21,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from conveyor.graph.errors import RowProblem
-from conveyor.graph.types import HsCode
-
+from ..graph.errors import RowProblem
+from ..graph.types import HsCode
 from .base import Chunk
 from .comtrade import amount, country, flow_chunk, hs, period, renamed_frames, source_columns
 from .hs import COMEXT_CODES, code_rule

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from conveyor.graph.errors import RowProblem
-from conveyor.graph.rows import NodeRow, RelRow
-from conveyor.graph.types import AMOUNT, COUNTRY, HsCode
 
+from ..graph.errors import RowProblem
+from ..graph.rows import NodeRow, RelRow
+from ..graph.types import AMOUNT, COUNTRY, HsCode
 from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError
 from .csvfile import check_readable, read_csv_chunks, read_header
 from .hs import CODE_OPTIONS, COMTRADE_CODES, code_rule

@@ -12,23 +12,24 @@ from .base import Chunk
 Reader = Callable[..., Iterator[Chunk]]
 
 REGISTRY_FORMATS: dict[str, tuple[str, str]] = {
-    "ftm": ("conveyor.loaders.ftm", "read_ftm"),
-    "bods": ("conveyor.loaders.bods", "read_bods"),
-    "gleif": ("conveyor.loaders.gleif", "read_gleif"),
-    "icij": ("conveyor.loaders.icij", "read_icij"),
-    "csv": ("conveyor.loaders.registry_csv", "read_registry_csv"),
+    "ftm": (".ftm", "read_ftm"),
+    "bods": (".bods", "read_bods"),
+    "gleif": (".gleif", "read_gleif"),
+    "icij": (".icij", "read_icij"),
+    "csv": (".registry_csv", "read_registry_csv"),
 }
 
 TRADE_FORMATS: dict[str, tuple[str, str]] = {
-    "shipments": ("conveyor.loaders.shipments", "read_shipments_source"),
-    "comtrade": ("conveyor.loaders.comtrade", "read_comtrade"),
-    "comext": ("conveyor.loaders.comext", "read_comext"),
+    "shipments": (".shipments", "read_shipments_source"),
+    "comtrade": (".comtrade", "read_comtrade"),
+    "comext": (".comext", "read_comext"),
 }
 
 
 def reader_for(kind: dict[str, tuple[str, str]], fmt: str) -> Reader:
+    """The reader of `fmt`; module names are relative to this package (conveyor.loaders)."""
     module_name, function = kind[fmt]
-    return getattr(importlib.import_module(module_name), function)
+    return getattr(importlib.import_module(module_name, __package__), function)
 
 
 def read(kind: dict[str, tuple[str, str]], fmt: str, path: Path, *, source: str,

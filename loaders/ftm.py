@@ -65,15 +65,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conveyor.graph.errors import RowProblem
-from conveyor.graph.rows import NodeRow, RelRow
-from conveyor.graph.schema import node_type, rel_type
-from conveyor.graph.store.base import GraphStore
-from conveyor.graph.types import PARTIAL_DATE, SHARE
 from followthemoney import model
 from followthemoney.exc import InvalidData
 from followthemoney.proxy import EntityProxy
 
+from ..graph.errors import RowProblem
+from ..graph.rows import NodeRow, RelRow
+from ..graph.schema import node_type, rel_type
+from ..graph.store.base import GraphStore
+from ..graph.types import PARTIAL_DATE, SHARE
 from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError, chunked
 from .csvfile import check_readable
 from .names import normalise_country, normalise_name, search_keys

@@ -15,10 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from conveyor.graph.errors import RowProblem
-from conveyor.graph.rows import NodeRow, RelRow
-from conveyor.graph.types import COUNTRY, DATE
-
+from ..graph.errors import RowProblem
+from ..graph.rows import NodeRow, RelRow
+from ..graph.types import COUNTRY, DATE
 from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError, chunked
 from .csvfile import check_readable, read_csv_chunks, read_header
 from .records import company_row, country_row

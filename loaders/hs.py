@@ -24,10 +24,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from conveyor.graph.errors import RowProblem
-from conveyor.graph.rows import NodeRow, RelRow
-from conveyor.graph.types import HsCode
-
+from ..graph.errors import RowProblem
+from ..graph.rows import NodeRow, RelRow
+from ..graph.types import HsCode
 from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError
 from .csvfile import read_csv_chunks
 

@@ -8,9 +8,10 @@ import re
 from collections.abc import Iterable
 
 import fingerprints
-from conveyor.graph.keys import bounded
-from conveyor.graph.types import country_code as normalise_country  # noqa: F401  the one country rule, re-exported
 from rigour.names import remove_org_types
+
+from ..graph.keys import bounded
+from ..graph.types import country_code as normalise_country  # noqa: F401  the one country rule, re-exported
 
 # Belarusian and Russian state-enterprise forms that rigour's list does not carry (ISO 20275 ELF
 # codes for BY, e.g. 9X63 "унитарное предприятие").

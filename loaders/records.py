@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pycountry
-from conveyor.graph.rows import NodeRow
 
+from ..graph.rows import NodeRow
 from .names import company_key, normalise_name
 
 

@@ -23,10 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conveyor.graph.errors import RowProblem
-from conveyor.graph.rows import NodeRow, RelRow
-from conveyor.graph.types import PARTIAL_DATE
-
+from ..graph.errors import RowProblem
+from ..graph.rows import NodeRow, RelRow
+from ..graph.types import PARTIAL_DATE
 from .base import Chunk, NodeBatch, Reject, RelBatch
 from .colonies import CODES, read_colonies
 from .csvfile import read_csv_chunks

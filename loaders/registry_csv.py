@@ -14,11 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from conveyor.graph.errors import RowProblem
-from conveyor.graph.rows import NodeRow, RelRow
-from conveyor.graph.schema import COMPANY_ROLES
-from conveyor.graph.types import COUNTRY, DATE, SHARE, Date, country_code
-
+from ..graph.errors import RowProblem
+from ..graph.rows import NodeRow, RelRow
+from ..graph.schema import COMPANY_ROLES
+from ..graph.types import COUNTRY, DATE, SHARE, Date, country_code
 from .base import Chunk, NodeBatch, Reject, RelBatch, SourceError
 from .csvfile import check_readable, read_csv_chunks, read_header
 from .gleif import lei_problem

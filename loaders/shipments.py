@@ -18,10 +18,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from conveyor.graph.evidence import COLUMNS, SCHEMA
-from conveyor.graph.keys import MAX_INDEXED_BYTES, bounded
-from conveyor.graph.types import AMOUNT, BOOL, COUNTRY, DATE, NUL, Column
 
+from ..graph.evidence import COLUMNS, SCHEMA
+from ..graph.keys import MAX_INDEXED_BYTES, bounded
+from ..graph.types import AMOUNT, BOOL, COUNTRY, DATE, NUL, Column
 from .base import Reject, SourceError
 from .csvfile import check_readable, read_header
 from .hs import CODE_OPTIONS, SHIPMENT_CODES, code_rule

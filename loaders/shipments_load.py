@@ -24,10 +24,10 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from conveyor.graph.evidence import EvidenceStore, EvidenceWriter, current_runs
-from conveyor.graph.rows import NodeRow, Provenance, RelRow
-from conveyor.graph.store.base import GraphStore
 
+from ..graph.evidence import EvidenceStore, EvidenceWriter, current_runs
+from ..graph.rows import NodeRow, Provenance, RelRow
+from ..graph.store.base import GraphStore
 from .base import (
     DEFAULT_MAX_SHRINK,
     SHRINK_MIN_FACTS,

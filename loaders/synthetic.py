@@ -35,7 +35,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from conveyor.graph.errors import SettingError
+
+from ..graph.errors import SettingError
 
 HOME = "BY"
 TRANSIT = ("KZ", "AM", "KG", "TR", "AE", "UZ", "GE", "RS")

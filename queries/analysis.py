@@ -23,8 +23,9 @@ import math
 from collections.abc import Sequence
 
 import pandas as pd
-from conveyor.graph.errors import SettingError
-from conveyor.graph.store.base import GraphStore
+
+from ..graph.errors import SettingError
+from ..graph.store.base import GraphStore
 
 FLOWS_CYPHER = """
 MATCH (t:TradeFlow)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from conveyor.graph.cypher import MERGED_COMPANIES
-from conveyor.graph.evidence import EvidenceStore, current_runs
-from conveyor.graph.store.base import GraphStore
+from ..graph.cypher import MERGED_COMPANIES
+from ..graph.evidence import EvidenceStore, current_runs
+from ..graph.store.base import GraphStore
 
 SHOWN = ["id", "date", "exporter_name", "exporter_country", "importer_name", "importer_country", "hs_code",
          "description", "origin_country", "quantity", "unit", "value", "currency", "seller", "buyer",

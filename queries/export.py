@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-from conveyor.graph.errors import SettingError
-from conveyor.graph.files import atomic_output
 
+from ..graph.errors import SettingError
+from ..graph.files import atomic_output
 from .export_html import write_html
 from .routes import Route
 from .subgraph import HOP_COLUMNS, Selection, route_rows, routes_document, routes_graph

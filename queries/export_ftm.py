@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-from conveyor.graph.files import atomic_output
 from followthemoney import model
+
+from ..graph.files import atomic_output
 
 NODE_SCHEMA = {"Company": "Company", "Person": "Person", "Colony": "PublicBody", "Address": "Address"}
 NAMESPACE = "conveyor"

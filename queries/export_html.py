@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-from conveyor.graph.files import write_text_atomic
+
+from ..graph.files import write_text_atomic
 
 # pyvis inlines vis.js but still links Bootstrap from a CDN; an investigator's page must not call out
 # to third parties when opened, and nothing on it needs Bootstrap.

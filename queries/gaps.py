@@ -29,11 +29,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from conveyor.graph.errors import RowProblem
-from conveyor.graph.evidence import EvidenceStore, current_runs
-from conveyor.graph.store.base import GraphStore
-from conveyor.graph.types import HS_SEPARATORS, HsCode
 
+from ..graph.errors import RowProblem
+from ..graph.evidence import EvidenceStore, current_runs
+from ..graph.store.base import GraphStore
+from ..graph.types import HS_SEPARATORS, HsCode
 from .saved import QueryError
 
 COLONY_CODES = """

@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from conveyor.graph.schema import node_type
-from conveyor.graph.store.base import GraphStore
+from ..graph.schema import node_type
+from ..graph.store.base import GraphStore
 
 MERGED_LABELS = ("Company", "Person")
 

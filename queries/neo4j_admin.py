@@ -56,11 +56,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from conveyor.graph.errors import SchemaError, SettingError
-from conveyor.graph.evidence import EvidenceStore, current_runs
-from conveyor.graph.schema import NODES, RELATIONSHIPS, node_type, rel_type
-from conveyor.graph.store.base import GraphStore, Row
-
+from ..graph.errors import SchemaError, SettingError
+from ..graph.evidence import EvidenceStore, current_runs
+from ..graph.schema import NODES, RELATIONSHIPS, node_type, rel_type
+from ..graph.store.base import GraphStore, Row
 from .saved import QueryError
 
 DEFAULT_PAGE_SIZE = 10_000

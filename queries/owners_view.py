@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
-from conveyor.graph.store.base import GraphStore
 
+from ..graph.store.base import GraphStore
 from .ownership import Entity, Hop, OwnershipResult, PathResult, ProximityResult, SharedResult
 from .subgraph import Selection, add_entity, edge_properties, entities, links_around
 

@@ -29,11 +29,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
-from conveyor.graph import cypher, supernode
-from conveyor.graph.rows import Provenance
-from conveyor.graph.store.base import GraphStore
-from conveyor.graph.values import primary_label
 
+from ..graph import cypher, supernode
+from ..graph.rows import Provenance
+from ..graph.store.base import GraphStore
+from ..graph.values import primary_label
 from .merged import MergedView
 from .saved import QueryError
 

@@ -21,12 +21,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from conveyor.graph import supernode as supernodes
-from conveyor.graph.errors import RowProblem
-from conveyor.graph.evidence import EvidenceStore, current_runs
-from conveyor.graph.store.base import GraphStore
-from conveyor.graph.types import HS_CHAPTER
 
+from ..graph import supernode as supernodes
+from ..graph.errors import RowProblem
+from ..graph.evidence import EvidenceStore, current_runs
+from ..graph.store.base import GraphStore
+from ..graph.types import HS_CHAPTER
 from .merged import MergedView
 from .saved import QueryError
 

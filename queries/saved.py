@@ -47,9 +47,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conveyor.graph.errors import ConveyorError
-from conveyor.graph.store.base import GraphStore
-
+from ..graph.errors import ConveyorError
+from ..graph.store.base import GraphStore
 from .merged import MergedView
 
 SAVED_DIR = Path(__file__).parent / "saved"

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
-from conveyor.graph.schema import COMPANY_ROLES, NODES, RELATIONSHIPS
-from conveyor.graph.store.base import GraphStore
-from conveyor.graph.values import to_jsonable
 
+from ..graph.schema import COMPANY_ROLES, NODES, RELATIONSHIPS
+from ..graph.store.base import GraphStore
+from ..graph.values import to_jsonable
 from .merged import MergedView
 from .routes import DIRECT_EXPORT, SWITCH_TEXT, Route
 from .saved import QueryError

@@ -78,3 +78,21 @@ def test_the_wheel_installs_only_conveyor_at_top_level_with_its_data(tmp_path: P
                 for folder in LAYERS.values() for p in (ROOT / folder).rglob("*")
                 if p.is_file() and "__pycache__" not in p.parts}
     assert not expected - set(names), sorted(expected - set(names))
+
+
+def test_the_layers_never_name_the_cli_package() -> None:
+    # graph/, loaders/, queries/ and jobs/ reach each other relatively (`from ..graph.rows import ...`):
+    # they never name `conveyor`, the CLI's package, and the CLI package's __init__ imports nothing, so
+    # importing a layer never runs CLI code (import-linter checks the CLI modules themselves).
+    import ast
+
+    named = []
+    for folder in ("graph", "loaders", "queries", "jobs"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                modules = ([node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else
+                           [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+                named += [f"{path.relative_to(ROOT)}: {m}" for m in modules if m.split(".")[0] == "conveyor"]
+    assert named == []
+    init = ast.parse((ROOT / "conveyor" / "__init__.py").read_text(encoding="utf-8"))
+    assert not [n for n in ast.walk(init) if isinstance(n, ast.Import | ast.ImportFrom)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from conveyor.graph.store import GraphStore
+from ...graph.store import GraphStore
 
 # Identifiers that name one legal entity wherever they appear (registration_number only together
 # with its jurisdiction: numbers repeat across registries).

@@ -10,8 +10,7 @@ import getpass
 from dataclasses import dataclass
 from pathlib import Path
 
-from conveyor.graph.errors import SettingError
-
+from ...graph.errors import SettingError
 from ..base import SourceError
 
 DEFAULT_PATH = "conveyor-judgements.csv"

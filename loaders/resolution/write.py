@@ -8,11 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from conveyor.graph import cypher
-from conveyor.graph.rows import Provenance, RelRow
-from conveyor.graph.schema import node_type
-from conveyor.graph.store import GraphStore
-
+from ...graph import cypher
+from ...graph.rows import Provenance, RelRow
+from ...graph.schema import node_type
+from ...graph.store import GraphStore
 from .entities import read_entities
 from .judgements import read_judgements
 from .resolve import DEFAULT_THRESHOLD, Resolution, resolve_entities

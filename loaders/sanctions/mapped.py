@@ -20,9 +20,8 @@ import string
 from collections.abc import Iterator
 from pathlib import Path
 
-from conveyor.graph.errors import RowProblem
-from conveyor.graph.types import DATE
-
+from ...graph.errors import RowProblem
+from ...graph.types import DATE
 from ..base import Chunk, SourceError
 from ..mapping import Mapping, load_mapping, template_fields
 from .files import csv_records

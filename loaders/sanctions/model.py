@@ -24,10 +24,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from conveyor.graph.errors import RowProblem
-from conveyor.graph.rows import NodeRow, RelRow
-from conveyor.graph.types import country_code
-
+from ...graph.errors import RowProblem
+from ...graph.rows import NodeRow, RelRow
+from ...graph.types import country_code
 from ..base import Chunk, NodeBatch, Reject, RelBatch, chunked
 from ..gleif import lei_problem
 from ..names import normalise_name, search_keys

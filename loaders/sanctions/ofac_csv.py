@@ -15,8 +15,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from conveyor.graph.errors import RowProblem
-
+from ...graph.errors import RowProblem
 from ..base import Chunk, SourceError
 from .files import csv_records
 from .model import COMPANY, PERSON, Listed, identifier_kind, partial_date, to_chunks

@@ -11,8 +11,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
-from conveyor.graph.errors import RowProblem
-
+from ...graph.errors import RowProblem
 from ..base import Chunk, SourceError
 from ..csvfile import check_readable
 from .model import COMPANY, PERSON, Listed, identifier_kind, partial_date, to_chunks

@@ -12,8 +12,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from conveyor.graph.errors import RowProblem
-
+from ...graph.errors import RowProblem
 from ..base import Chunk, SourceError
 from .files import csv_records, require
 from .model import COMPANY, PERSON, Listed, grouped, identifier_kind, listing_date, partial_date, to_chunks

@@ -14,9 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
-from conveyor.graph.evidence import EvidenceStore, current_runs
-from conveyor.graph.store.base import GraphStore, redact
-
+from ...graph.evidence import EvidenceStore, current_runs
+from ...graph.store.base import GraphStore, redact
 from ..evidence import SHOWN
 from ..merged import MergedView
 from ..ownership import CONTROL_TYPES, Entity, Hop, OwnershipResult, _trail, _walk, check_date, find_entity

@@ -78,7 +78,7 @@ def render_report(report: Report) -> str:
 
 
 def write_report(report: Report, path: Path) -> Path:
-    from conveyor.graph.files import write_text_atomic
+    from ...graph.files import write_text_atomic
 
     return write_text_atomic(path, render_report(report))
 
