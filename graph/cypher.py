@@ -74,7 +74,12 @@ def derived_set(x: str, param: str = "$prov") -> str:
     a catalogue match) is not a claim of any source: no reload withdraws it, and this says where it
     came from."""
     return (f"{x}.derived_by = [d IN coalesce({x}.derived_by, []) WHERE NOT d STARTS WITH ({param}.source + '=')]"
-            f" + [{param}.source + '=' + coalesce({param}.cause, {param}.run)]")
+            f" + [{derived_entry(param)}]")
+
+
+def derived_entry(param: str = "$prov") -> str:
+    """The job's entry in derived_by, "<job source>=<cause run>" (rows.Provenance.derived_entry in Python)."""
+    return f"{param}.source + '=' + coalesce({param}.cause, {param}.run)"
 
 
 def of_source(run: str) -> str:
@@ -330,7 +335,7 @@ def write_derived_relationships_cypher(rel: str, start: str, end: str, *, create
         f"{'CREATE' if create else 'MERGE'} (a)-[r:{rel}]->(b)\n"
         f"SET {props},\n"
         "    r.sources = coalesce(row.sources, $sources), r.source_runs = [$prov.run],\n"
-        "    r.derived_by = [$prov.source + '=' + coalesce($prov.cause, $prov.run)],\n"
+        f"    r.derived_by = [{derived_entry()}],\n"
         "    r.first_seen = coalesce(r.first_seen, $prov.seen), r.last_seen = $prov.seen\n"
         "RETURN count(r) AS written"
     )
