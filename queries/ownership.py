@@ -344,9 +344,6 @@ class PathResult:
 
 
 # -- helpers -----------------------------------------------------------------------------------------
-is_supernode_name = supernode.nominee_name
-
-
 def _entity(row: dict[str, Any]) -> Entity:
     name = row.get("name")
     reasons = supernode.reasons(name, stored=row.get("supernode_reasons") or (), flagged=bool(row.get("supernode")))

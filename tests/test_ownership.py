@@ -24,7 +24,8 @@ import json
 import pytest
 from conveyor.graph.rows import NodeRow, Provenance, RelRow
 from conveyor.graph.store import open_store
-from conveyor.queries.ownership import is_supernode_name, near, shared, shortest_path, ultimate_owners
+from conveyor.graph.supernode import nominee_name as is_supernode_name
+from conveyor.queries.ownership import near, shared, shortest_path, ultimate_owners
 from conveyor.queries.saved import QueryError, get_saved_query
 
 PROV = Provenance("fixture-fictional", "fixture-fictional@1", "2026-01-01")
