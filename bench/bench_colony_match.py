@@ -22,9 +22,9 @@ import time
 
 import numpy as np
 import pyarrow as pa
-from conveyor.graph.evidence import SCHEMA, EvidenceStore  # noqa: E402
-from conveyor.jobs.colony_match import Matcher, NameFold, Party, read_parties  # noqa: E402
-from conveyor.loaders.resolution.normal import comparable, fold_token  # noqa: E402
+from conveyor.graph.evidence import SCHEMA, EvidenceStore
+from conveyor.jobs.colony_match import Matcher, NameFold, Party, read_parties
+from conveyor.loaders.resolution.normal import comparable, fold_token
 
 FOLD = NameFold(comparable, fold_token)
 NUMBERS = ["Один", "Два", "Три", "Четыре", "Пять", "Шесть", "Семь", "Восемь", "Девять", "Десять", "Двенадцать",

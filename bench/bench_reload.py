@@ -26,7 +26,6 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
 COUNTRIES = ("by", "lt", "pl", "de", "nl", "lv", "ee", "ru", "kz", "ae")
 
 

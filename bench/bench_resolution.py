@@ -36,10 +36,10 @@ import resource
 import time
 from collections import Counter, defaultdict
 
-from conveyor.loaders.resolution import resolve_entities  # noqa: E402
-from conveyor.loaders.resolution.entities import Entity  # noqa: E402
-from conveyor.loaders.resolution.resolve import DEFAULT_THRESHOLD  # noqa: E402
-from rapidfuzz.distance.Levenshtein import distance as levenshtein  # noqa: E402
+from conveyor.loaders.resolution import resolve_entities
+from conveyor.loaders.resolution.entities import Entity
+from conveyor.loaders.resolution.resolve import DEFAULT_THRESHOLD
+from rapidfuzz.distance.Levenshtein import distance as levenshtein
 
 # Distinctive words: stem + stem + ending. Stems chosen at least two letters apart from each other.
 STEMS_A = ["бел", "полес", "гомел", "витеб", "нёман", "двин", "свет", "крас", "нов", "лид", "бор", "гран", "сож",

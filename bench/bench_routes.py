@@ -24,8 +24,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from conveyor.loaders.synthetic import generate_network, read_truth  # noqa: E402
-from conveyor.queries.routes import RouteSettings, Shipment, search_routes  # noqa: E402
+from conveyor.loaders.synthetic import generate_network, read_truth
+from conveyor.queries.routes import RouteSettings, Shipment, search_routes
 
 
 def read_network(out: Path) -> tuple[list[Shipment], dict, list[dict]]:

@@ -447,7 +447,7 @@ def plan_links(matches: list[Match]) -> Links:
     return Links(dict(by_source), {co for _, co, _ in best}, rejected - linked_pairs)
 
 
-def write_links(store: GraphStore, evidence: EvidenceStore, links: Links, runs: Mapping[str, str],  # noqa: PLR0913  the links, where they come from and what caused the run
+def write_links(store: GraphStore, evidence: EvidenceStore, links: Links, runs: Mapping[str, str],
                 remove: set[tuple[str, str]], seen: str | None = None,
                 cause: Provenance | None = None) -> dict[str, int]:
     """Write the links with the provenance of the trade source whose rows carry them (a newer version of

@@ -57,7 +57,7 @@ def derive_trade(store: GraphStore, evidence: EvidenceStore, change: Any) -> Ite
            + ", ".join(f"{v:,} {_PLURAL[k]}" for k, v in roles.items()) + " (the others: producers, or sellers only)")
 
 
-def _derive_pairs(store: GraphStore, evidence: EvidenceStore, change: Any, rel: str,  # noqa: PLR0913  one derivation's inputs
+def _derive_pairs(store: GraphStore, evidence: EvidenceStore, change: Any, rel: str,
                   pairs: pd.DataFrame, start_column: str, buckets: int, job: Provenance) -> dict[str, int]:
     """Pairs by groups of their first company: a pair's rows all share it, so each group is complete
     on its own. Memory stays bounded by a group's rows, and while the server writes one group the

@@ -120,7 +120,7 @@ class GraphStore(ABC):
         params_of = functools.partial(cypher.node_params, claims=bool(nt.properties))
         return self._write_batches(statement, rows, params_of, {"prov": cypher.prov_params(provenance)})
 
-    def upsert_relationships(  # noqa: PLR0913  the relationship's type and ends, its rows, who asserts them
+    def upsert_relationships(
         self, rel: str, start: str, end: str, rows: Sequence[RelRow], provenance: Provenance,
         derived: Provenance | None = None,
     ) -> int:
